@@ -1,0 +1,123 @@
+"""The normalised state shared by desired (manifests) and actual (Flyte Admin) sides.
+
+Both sides are a mapping from a stable *address* to a ``Resource`` whose ``body`` is a plain,
+JSON-able dict in one canonical shape per kind, so that a freshly applied object diffs as equal to
+its manifest. Server-owned fields (timestamps, ids, digests) never appear in a body.
+
+Bodies per kind (camelCase keys; every key always present so shapes match):
+
+``project/<id>``
+    {"id", "displayName", "description", "labels": {str: str}, "state": "active" | "archived"}
+
+``launchplan/<project>/<domain>/<name>``
+    desired: {"version": str, "active": bool, "description": str | None,
+              "workflow": {"project", "domain", "name", "version"},
+              "spec": LaunchPlanSpec body (see ``reconciler.admin.convert.launch_plan_spec_body``),
+              "pinned": bool}
+    actual:  {"activeVersions": [str, ...] (sorted), "description": str | None,
+              "versions": {version: spec body} for the versions that were read (active ones and
+                          the desired one when it exists)}
+    Desired launch plans also carry ``payload = {"spec": <LaunchPlanSpec as protobuf JSON>}``:
+    the exact message to register, kept out of the comparison.
+
+``workflow/<project>/<domain>/<name>``  (named-entity metadata of a registered workflow)
+    {"description": str, "state": "active" | "archived"}
+    actual bodies exist only for workflows that are registered.
+
+``attributes/<project>/<domain|->/<workflow|->/<type>``
+    {"value": <the manifest value for that type, camelCase, as written>}; <type> is the snake_case
+    matchable resource name (task_resource, cluster_resource, execution_queue,
+    execution_cluster_label, plugin_override, workflow_execution_config, cluster_assignment).
+
+``backfill/<project>/<domain>/<launch plan>/<name>``
+    defined by the backfill planner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("project", "workflow", "attributes", "launchplan", "backfill")
+
+ATTRIBUTE_TYPES = (
+    "task_resource",
+    "cluster_resource",
+    "execution_queue",
+    "execution_cluster_label",
+    "plugin_override",
+    "workflow_execution_config",
+    "cluster_assignment",
+)
+
+NO_LEVEL = "-"
+
+
+def project_address(project: str) -> str:
+    return f"project/{project}"
+
+
+def launch_plan_address(project: str, domain: str, name: str) -> str:
+    return f"launchplan/{project}/{domain}/{name}"
+
+
+def workflow_address(project: str, domain: str, name: str) -> str:
+    return f"workflow/{project}/{domain}/{name}"
+
+
+def attributes_address(project: str, domain: str | None, workflow: str | None, attr_type: str) -> str:
+    return f"attributes/{project}/{domain or NO_LEVEL}/{workflow or NO_LEVEL}/{attr_type}"
+
+
+def backfill_address(project: str, domain: str, launch_plan: str, name: str) -> str:
+    return f"backfill/{project}/{domain}/{launch_plan}/{name}"
+
+
+def kind_of(address: str) -> str:
+    return address.split("/", 1)[0]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One object in normalised form.
+
+    ``body`` is compared and shown; ``payload`` (desired side only) is what a write sends when the
+    body alone is not enough (e.g. the exact LaunchPlanSpec to register); ``source`` is
+    ``"file:line"`` of the manifest that declared it.
+    """
+
+    address: str
+    body: Mapping[str, Any]
+    payload: Mapping[str, Any] | None = None
+    source: str = ""
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.address)
+
+
+@dataclass(frozen=True)
+class State:
+    """A read-only set of resources keyed by address."""
+
+    resources: Mapping[str, Resource] = field(default_factory=dict)
+
+    def __contains__(self, address: object) -> bool:
+        return address in self.resources
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.resources))
+
+    def __len__(self) -> int:
+        return len(self.resources)
+
+    def get(self, address: str) -> Resource | None:
+        return self.resources.get(address)
+
+    def of_kind(self, kind: str) -> list[Resource]:
+        return [self.resources[a] for a in sorted(self.resources) if kind_of(a) == kind]
+
+    @classmethod
+    def of(cls, resources: list[Resource]) -> State:
+        return cls({r.address: r for r in resources})

@@ -1,0 +1,177 @@
+"""The closed set of plan actions: small frozen values that survive a JSON round trip.
+
+An action says *what* one write will do to one address and *why*; the applier has exactly one
+handler per action type and the renderers walk the same values, so a saved plan applies exactly
+what was shown. Nothing here performs I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Terraform-style verbs used by the renderers and the JSON output's `actions` list.
+CREATE = "create"
+UPDATE = "update"
+DELETE = "delete"
+
+
+class FieldChange(BaseModel):
+    """One changed field: ``op`` is add | remove | change; ``path`` is dotted (``spec.limits.cpu``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    op: Literal["add", "remove", "change"]
+    path: str
+    old: Any = None
+    new: Any = None
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    address: str
+    reason: str
+    before: Any = None
+    after: Any = None
+    changes: tuple[FieldChange, ...] = ()
+
+    # Overridden per type: the verbs shown to users and policies, and whether the action removes
+    # or deactivates something (counted against --max-deletions, listed first).
+    verbs: ClassVar[tuple[str, ...]] = (UPDATE,)
+    destructive: ClassVar[bool] = False
+
+    @property
+    def creates(self) -> bool:
+        """True when the action brings a new object into being (an update of nothing is a create)."""
+        return self.verbs == (CREATE,) or (self.verbs == (UPDATE,) and self.before is None)
+
+    @property
+    def symbol(self) -> str:
+        if self.creates:
+            return "+"
+        if self.verbs == (DELETE,):
+            return "-"
+        if self.verbs == (DELETE, CREATE):
+            return "-/+"
+        return "~"
+
+
+class CreateProject(_Action):
+    type: Literal["create_project"] = "create_project"
+    verbs: ClassVar[tuple[str, ...]] = (CREATE,)
+
+
+class UpdateProject(_Action):
+    """UpdateProject always writes the whole project (state included): ``after`` is that project."""
+
+    type: Literal["update_project"] = "update_project"
+
+
+class ArchiveProject(_Action):
+    type: Literal["archive_project"] = "archive_project"
+    verbs: ClassVar[tuple[str, ...]] = (DELETE,)
+    destructive: ClassVar[bool] = True
+
+
+class UpdateMetadata(_Action):
+    """Named-entity metadata (description, archived state) of a workflow or launch plan."""
+
+    type: Literal["update_metadata"] = "update_metadata"
+    resource_type: Literal["workflow", "launch_plan"]
+    project: str
+    domain: str
+    name: str
+    description: str
+    state: Literal["active", "archived"]
+
+
+class RegisterLaunchPlan(_Action):
+    """Register one immutable launch plan version; ``spec`` is the exact LaunchPlanSpec (protobuf JSON)."""
+
+    type: Literal["register_launch_plan"] = "register_launch_plan"
+    verbs: ClassVar[tuple[str, ...]] = (CREATE,)
+    project: str
+    domain: str
+    name: str
+    version: str
+    spec: dict[str, Any]
+
+
+class ActivateLaunchPlan(_Action):
+    """Make ``version`` the active one; Admin deactivates the previously active version itself."""
+
+    type: Literal["activate_launch_plan"] = "activate_launch_plan"
+    project: str
+    domain: str
+    name: str
+    version: str
+
+
+class DeactivateLaunchPlan(_Action):
+    type: Literal["deactivate_launch_plan"] = "deactivate_launch_plan"
+    destructive: ClassVar[bool] = True
+    project: str
+    domain: str
+    name: str
+    version: str
+
+
+class UpdateAttributes(_Action):
+    """Write one matchable-attribute row (a full replacement of that level's value for the type)."""
+
+    type: Literal["update_attributes"] = "update_attributes"
+    project: str
+    domain: str | None
+    workflow: str | None
+    attr_type: str
+    value: Any
+
+
+class DeleteAttributes(_Action):
+    """Delete one row; ``swept`` lists narrower rows of the same type Admin deletes along with it."""
+
+    type: Literal["delete_attributes"] = "delete_attributes"
+    verbs: ClassVar[tuple[str, ...]] = (DELETE,)
+    destructive: ClassVar[bool] = True
+    project: str
+    domain: str | None
+    workflow: str | None
+    attr_type: str
+    swept: tuple[str, ...] = ()
+
+
+Action = Annotated[
+    CreateProject
+    | UpdateProject
+    | ArchiveProject
+    | UpdateMetadata
+    | RegisterLaunchPlan
+    | ActivateLaunchPlan
+    | DeactivateLaunchPlan
+    | UpdateAttributes
+    | DeleteAttributes,
+    Field(discriminator="type"),
+]
+
+# Apply order: each phase depends on the ones before it (projects must exist and be active before
+# anything is written into them; versions must exist before they are activated; archiving a
+# project comes last because an archived project refuses attribute and launch plan writes).
+PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("projects", ("create_project", "update_project")),
+    ("attribute deletions", ("delete_attributes",)),
+    ("attributes", ("update_attributes",)),
+    ("launch plan versions", ("register_launch_plan",)),
+    # A launch plan's named entity exists only once a version is registered.
+    ("metadata", ("update_metadata",)),
+    ("activation", ("activate_launch_plan", "deactivate_launch_plan")),
+    ("project archival", ("archive_project",)),
+)
+
+
+def phase_of(action_type: str) -> int:
+    for index, (_name, types) in enumerate(PHASES):
+        if action_type in types:
+            return index
+    raise ValueError(f"unknown action type {action_type!r}")

@@ -1,0 +1,68 @@
+"""``build_plan(desired, actual, options, …) -> Plan``: the pure heart of the tool.
+
+It is handed two read-only ``State`` values and returns an immutable ``Plan``: no I/O, no clock,
+no randomness, so the same inputs give a byte-identical plan. Destructive actions come first in
+the listing (renderers), apply order is decided by the applier from ``actions.PHASES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from reconciler import __version__
+from reconciler.errors import PlanError
+from reconciler.model.state import State
+from reconciler.plan.actions import phase_of
+from reconciler.plan.attributes import plan_attributes
+from reconciler.plan.launchplans import plan_launch_plans
+from reconciler.plan.metadata import plan_workflow_metadata
+from reconciler.plan.model import Plan
+from reconciler.plan.options import PlanOptions
+from reconciler.plan.projects import plan_projects
+from reconciler.plan.result import KindPlan
+
+
+def build_plan(
+    desired: State,
+    actual: State,
+    options: PlanOptions,
+    *,
+    manifests_digest: str,
+    fingerprints: Mapping[str, str] | None = None,
+    resolved: Mapping[str, str] | None = None,
+    environment: str | None = None,
+    endpoint: str | None = None,
+    warnings: tuple[str, ...] = (),
+) -> Plan:
+    result = KindPlan()
+    result.extend(plan_projects(desired, actual, options))
+    result.extend(plan_workflow_metadata(desired, actual))
+    result.extend(plan_attributes(desired, actual, options))
+    result.extend(plan_launch_plans(desired, actual, options))
+    if result.errors:
+        raise PlanError("the desired state cannot be planned:\n  " + "\n  ".join(sorted(result.errors)))
+
+    actions = [a for a in result.actions if options.selected(a.address)]
+    deletions = [a for a in actions if a.destructive]
+    if len(deletions) > options.max_deletions:
+        raise PlanError(
+            f"the plan removes or deactivates {len(deletions)} objects, more than --max-deletions "
+            f"{options.max_deletions}: " + ", ".join(sorted({a.address for a in deletions})[:20]),
+            hint="review the prune settings and the manifests, or raise --max-deletions deliberately",
+        )
+    # Stable order: by apply phase, then address, keeping each address's own action order.
+    ordered = sorted(enumerate(actions), key=lambda ia: (phase_of(ia[1].type), ia[1].address, ia[0]))
+    touched = {a.address for a in actions} | {s for a in actions for s in getattr(a, "swept", ())}
+    prints = {a: f for a, f in (fingerprints or {}).items() if a in touched}
+    return Plan(
+        tool_version=__version__,
+        manifests_digest=manifests_digest,
+        environment=environment,
+        endpoint=endpoint,
+        actions=tuple(a for _, a in ordered),
+        unmanaged=tuple(sorted(result.unmanaged, key=lambda u: u.address)),
+        fingerprints=dict(sorted(prints.items())),
+        resolved=dict(sorted((resolved or {}).items())),
+        warnings=tuple(sorted(set(result.warnings) | set(warnings))),
+        in_sync=tuple(sorted(set(result.in_sync))),
+    )

@@ -1,0 +1,63 @@
+"""Plan projects: register missing ones, update changed ones, archive last (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.model.state import State
+from reconciler.plan.actions import ArchiveProject, CreateProject, UpdateProject
+from reconciler.plan.diff import diff_bodies
+from reconciler.plan.model import Unmanaged
+from reconciler.plan.options import PlanOptions
+from reconciler.plan.result import KindPlan
+
+
+def _effective(desired: Mapping[str, Any], actual: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Admin cannot clear a project's description (UpdateProject skips empty strings): keep the live one."""
+    body = dict(desired)
+    warnings = []
+    if not body.get("description") and actual.get("description"):
+        body["description"] = actual["description"]
+        warnings.append(
+            f"project/{body['id']}: Admin cannot clear a project description; "
+            "the live one stays (set a new text to change it)"
+        )
+    return body, warnings
+
+
+def plan_projects(desired: State, actual: State, options: PlanOptions) -> KindPlan:
+    out = KindPlan()
+    for want in desired.of_kind("project"):
+        have = actual.get(want.address)
+        if have is None:
+            out.actions.append(CreateProject(address=want.address, reason="not registered in Admin",
+                                             after=dict(want.body)))
+            continue
+        body, warnings = _effective(want.body, have.body)
+        out.warnings.extend(warnings)
+        changes = diff_bodies(dict(have.body), body)
+        if not changes:
+            out.in_sync.append(want.address)
+        elif body["state"] == "archived" and have.body["state"] != "archived":
+            out.actions.append(ArchiveProject(address=want.address, reason="manifest sets state: archived",
+                                              before=dict(have.body), after=body, changes=changes))
+        else:
+            out.actions.append(UpdateProject(address=want.address, reason="live project differs from manifest",
+                                             before=dict(have.body), after=body, changes=changes))
+    for have in actual.of_kind("project"):
+        if have.address in desired or not options.in_scope(have.body["id"]):
+            continue
+        if have.body.get("state") == "archived":
+            continue
+        pruned = options.prune.projects
+        out.unmanaged.append(Unmanaged(address=have.address, detail="project in scope but not in manifests",
+                                       pruned=pruned))
+        if pruned:
+            after = {**have.body, "state": "archived"}
+            out.actions.append(ArchiveProject(address=have.address, reason="not in manifests (prune: projects)",
+                                              before=dict(have.body), after=after,
+                                              changes=diff_bodies(dict(have.body), after)))
+    return out
+
+
