@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.model.state import NO_LEVEL, State
 from reconciler.plan.actions import DeleteAttributes, UpdateAttributes
-from reconciler.plan.comparable import comparable_attribute
+from reconciler.plan.comparable import comparable_attribute, quantity_value
 from reconciler.plan.diff import diff_bodies
 from reconciler.plan.model import Unmanaged
 from reconciler.plan.options import PlanOptions
@@ -48,9 +48,15 @@ def _update(address: str, value: Any, before: Any, reason: str, source: str = ""
     project, domain, workflow, attr_type = _parts(address)
     before_body = None if before is None else {"value": before}
     after_body = {"value": value}
+    # Show only real changes: a leaf respelled to the same quantity (1Gi → 1024Mi) is not one.
+    changes = tuple(
+        c for c in diff_bodies(before_body, after_body)
+        if not (attr_type == "task_resource" and c.op == "change"
+                and quantity_value(c.old) == quantity_value(c.new))
+    )
     return UpdateAttributes(
         address=address, reason=reason + (f" ({source})" if source else ""),
-        before=before_body, after=after_body, changes=diff_bodies(before_body, after_body),
+        before=before_body, after=after_body, changes=changes,
         project=project, domain=domain, workflow=workflow, attr_type=attr_type, value=value,
     )
 
@@ -98,7 +104,7 @@ def plan_attributes(desired: State, actual: State, options: PlanOptions) -> Kind
         updates[want.address] = _update(want.address, value, live, "live value differs from manifest")
 
     for have in actual.of_kind("attributes"):
-        project, domain, workflow, attr_type = _parts(have.address)
+        project, domain, _workflow, _type = _parts(have.address)
         if have.address in desired or not options.in_scope(project, domain):
             continue
         pruned = options.prune.attributes

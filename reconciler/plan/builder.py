@@ -14,6 +14,7 @@ from reconciler.errors import PlanError
 from reconciler.model.state import State
 from reconciler.plan.actions import phase_of
 from reconciler.plan.attributes import plan_attributes
+from reconciler.plan.fingerprint import fingerprints as fingerprints_of
 from reconciler.plan.launchplans import plan_launch_plans
 from reconciler.plan.metadata import plan_workflow_metadata
 from reconciler.plan.model import Plan
@@ -28,7 +29,6 @@ def build_plan(
     options: PlanOptions,
     *,
     manifests_digest: str,
-    fingerprints: Mapping[str, str] | None = None,
     resolved: Mapping[str, str] | None = None,
     environment: str | None = None,
     endpoint: str | None = None,
@@ -53,7 +53,7 @@ def build_plan(
     # Stable order: by apply phase, then address, keeping each address's own action order.
     ordered = sorted(enumerate(actions), key=lambda ia: (phase_of(ia[1].type), ia[1].address, ia[0]))
     touched = {a.address for a in actions} | {s for a in actions for s in getattr(a, "swept", ())}
-    prints = {a: f for a, f in (fingerprints or {}).items() if a in touched}
+    prints = fingerprints_of(actual, touched)
     return Plan(
         tool_version=__version__,
         manifests_digest=manifests_digest,

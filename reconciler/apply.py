@@ -1,0 +1,144 @@
+"""Execute a Plan: dependency order, bounded concurrency, one handler per action type.
+
+Phases (``actions.PHASES``) run one after another; inside a phase, the actions of one address run
+in plan order and different addresses run concurrently (``parallelism``). Every handler is
+idempotent (Admin's ALREADY_EXISTS on a create is success; activation and deletion are safe to
+repeat), so re-running after a crash converges. Transient gRPC failures are retried inside the
+admin client; here a failed action marks the later actions on the same address, and everything in
+a project whose project action failed, as not attempted.
+
+This module never prints: progress goes through the console seam handed in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from reconciler.errors import ReconcilerError
+from reconciler.plan import actions as A
+from reconciler.plan.actions import PHASES
+from reconciler.plan.model import Plan
+
+DEFAULT_PARALLELISM = 8
+
+APPLIED = "applied"
+FAILED = "failed"
+NOT_ATTEMPTED = "not attempted"
+
+
+class Writer(Protocol):
+    """The writes the applier needs (implemented by ``reconciler.admin.writes.AdminWriter``)."""
+
+    def register_project(self, body: dict[str, Any]) -> None: ...
+    def update_project(self, body: dict[str, Any]) -> None: ...
+    def create_launch_plan(self, project: str, domain: str, name: str, version: str,
+                           spec_json: dict[str, Any]) -> None: ...
+    def set_launch_plan_state(self, project: str, domain: str, name: str, version: str, active: bool) -> None: ...
+    def update_named_entity(self, resource_type: str, project: str, domain: str, name: str,
+                            description: str, state: str) -> None: ...
+    def update_attributes(self, project: str, domain: str | None, workflow: str | None, attr_type: str,
+                          value: Any) -> None: ...
+    def delete_attributes(self, project: str, domain: str | None, workflow: str | None, attr_type: str) -> None: ...
+
+
+class Progress(Protocol):
+    def advance(self, ok: bool, label: str) -> None: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    action: A.Action
+    status: str
+    error: str | None = None
+
+
+@dataclass
+class ApplyReport:
+    results: list[ActionResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def complete(self) -> bool:
+        return all(r.status == APPLIED for r in self.results)
+
+    @property
+    def any_applied(self) -> bool:
+        return any(r.status == APPLIED for r in self.results)
+
+
+def _project_of(address: str) -> str:
+    return address.split("/")[1]
+
+
+def _handle(writer: Writer, action: A.Action) -> None:
+    match action:
+        case A.CreateProject():
+            writer.register_project(dict(action.after))
+        case A.UpdateProject() | A.ArchiveProject():
+            writer.update_project(dict(action.after))
+        case A.UpdateMetadata():
+            writer.update_named_entity(action.resource_type, action.project, action.domain, action.name,
+                                       action.description, action.state)
+        case A.RegisterLaunchPlan():
+            writer.create_launch_plan(action.project, action.domain, action.name, action.version, action.spec)
+        case A.ActivateLaunchPlan():
+            writer.set_launch_plan_state(action.project, action.domain, action.name, action.version, True)
+        case A.DeactivateLaunchPlan():
+            writer.set_launch_plan_state(action.project, action.domain, action.name, action.version, False)
+        case A.UpdateAttributes():
+            writer.update_attributes(action.project, action.domain, action.workflow, action.attr_type, action.value)
+        case A.DeleteAttributes():
+            writer.delete_attributes(action.project, action.domain, action.workflow, action.attr_type)
+        case _:
+            raise TypeError(f"no apply handler for action type {type(action).__name__}")
+
+
+def apply_plan(
+    plan: Plan,
+    writer: Writer,
+    *,
+    parallelism: int = DEFAULT_PARALLELISM,
+    progress: Progress | None = None,
+    handle: Callable[[Writer, A.Action], None] = _handle,
+) -> ApplyReport:
+    report = ApplyReport()
+    failed_addresses: set[str] = set()
+    failed_projects: set[str] = set()
+
+    def run_group(group: list[A.Action]) -> list[ActionResult]:
+        results = []
+        for action in group:
+            if action.address in failed_addresses or _project_of(action.address) in failed_projects:
+                results.append(ActionResult(action, NOT_ATTEMPTED, "an earlier action it depends on failed"))
+                continue
+            try:
+                handle(writer, action)
+            except ReconcilerError as exc:
+                results.append(ActionResult(action, FAILED, str(exc)))
+                failed_addresses.add(action.address)
+                if action.address.startswith("project/"):
+                    failed_projects.add(_project_of(action.address))
+            else:
+                results.append(ActionResult(action, APPLIED))
+            if progress is not None:
+                progress.advance(results[-1].status == APPLIED, f"{action.symbol} {action.address}")
+        return results
+
+    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apply") as pool:
+        for _name, types in PHASES:
+            groups: dict[str, list[A.Action]] = defaultdict(list)
+            for action in plan.actions:
+                if action.type in types:
+                    groups[action.address].append(action)
+            for results in pool.map(run_group, [groups[a] for a in sorted(groups)]):
+                report.results.extend(results)
+    if progress is not None:
+        progress.close()
+    return report

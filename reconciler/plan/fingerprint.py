@@ -1,0 +1,42 @@
+"""Fingerprints of live objects, recorded in a saved plan and checked again before it is applied.
+
+A fingerprint covers what a plan's actions depend on: for a launch plan, its active versions and
+description (versions themselves are immutable); for everything else, the whole normalised body.
+Objects that did not exist are recorded as ``ABSENT`` so that one created meanwhile is noticed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from reconciler.model.state import State, kind_of
+
+ABSENT = "absent"
+
+
+def _projection(address: str, body: Mapping[str, Any]) -> Any:
+    if kind_of(address) == "launchplan":
+        return {"activeVersions": sorted(body.get("activeVersions", [])), "description": body.get("description")}
+    return body
+
+
+def fingerprint(address: str, body: Mapping[str, Any] | None) -> str:
+    if body is None:
+        return ABSENT
+    canonical = json.dumps(_projection(address, body), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def fingerprints(actual: State, addresses: Iterable[str]) -> dict[str, str]:
+    result = {}
+    for address in addresses:
+        resource = actual.get(address)
+        result[address] = fingerprint(address, resource.body if resource else None)
+    return result
+
+
+def stale_addresses(recorded: Mapping[str, str], now: Mapping[str, str]) -> list[str]:
+    return sorted(a for a, f in recorded.items() if now.get(a, ABSENT) != f)
