@@ -1,0 +1,110 @@
+"""``flyte-reconciler apply``: plan (or load a saved plan), confirm, apply, report.
+
+Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially applied.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.apply import APPLIED, DEFAULT_PARALLELISM, ApplyReport, apply_plan
+from reconciler.cli.connection import connection_options, target_from
+from reconciler.cli.options import load_from_options, manifest_options
+from reconciler.cli.output import emit_plan, selection_from, selection_options, use_color
+from reconciler.connect import Target, open_admin
+from reconciler.engine import check_fresh, make_plan
+from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ApprovalError, ConfigError
+from reconciler.plan.model import Plan
+
+
+def _confirm(auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise ApprovalError("apply needs approval but standard input is not a terminal",
+                            hint="review the plan and re-run with --auto-approve (or apply a saved plan)")
+    if not click.confirm("\nApply these changes?", default=False):
+        click.echo("Apply cancelled; nothing was changed.")
+        sys.exit(EXIT_OK)
+
+
+def _report(report: ApplyReport) -> int:
+    click.echo("")
+    width = max((len(r.action.address) for r in report.results), default=0)
+    for result in report.results:
+        line = f"  {result.status:<13} {result.action.symbol:<3} {result.action.address:<{width}}  {result.action.type}"
+        click.echo(line)
+        if result.error:
+            click.echo(f"      {result.error}")
+    applied, total = report.count(APPLIED), len(report.results)
+    click.echo(f"\nApply complete: {applied} of {total} actions applied." if report.complete else
+               f"\nApply incomplete: {applied} of {total} actions applied; re-run apply to converge.")
+    if report.complete:
+        return EXIT_OK
+    return EXIT_PARTIAL if report.any_applied else EXIT_ERROR
+
+
+def _load_saved(path: Path) -> Plan:
+    try:
+        return Plan.from_json(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the saved plan {path}: {exc}") from exc
+
+
+@click.command("apply")
+@manifest_options
+@connection_options
+@selection_options
+@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Apply exactly this saved plan (refused if the objects it touches changed since).")
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--parallelism", type=click.IntRange(min=1, max=64), default=DEFAULT_PARALLELISM, show_default=True,
+              help="Writes in flight at once.")
+@click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR env var).")
+def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, no_color: bool, **kwargs: Any) -> None:
+    """Make live Flyte Admin state match the manifests (or apply a saved plan)."""
+    selection = selection_from(kwargs)
+    if plan_file is not None:
+        plan = _load_saved(plan_file)
+        sandbox = bool(kwargs.get("sandbox")) or plan.endpoint == "sandbox"
+        endpoint = kwargs.get("endpoint") or (None if sandbox else plan.endpoint)
+        target = Target(sandbox=sandbox, endpoint=endpoint, insecure=kwargs.get("insecure"),
+                        environment=kwargs.get("env") or plan.environment)
+        config = None
+        if not sandbox and not endpoint:
+            loaded, _ = load_from_options(kwargs)
+            config = loaded.config
+        with open_admin(target, config) as (client, _label):
+            check_fresh(plan, client)
+            emit_plan(plan, fmt="text", no_color=no_color)
+            if not plan.has_changes:
+                sys.exit(EXIT_OK)
+            _confirm(auto_approve)
+            sys.exit(_run(plan, client, parallelism, no_color))
+    loaded, environment = load_from_options(kwargs)
+    target = target_from(kwargs, environment)
+    with open_admin(target, loaded.config) as (client, endpoint_label):
+        plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint_label)
+        emit_plan(plan, fmt="text", no_color=no_color)
+        if not plan.has_changes:
+            sys.exit(EXIT_OK)
+        _confirm(auto_approve)
+        sys.exit(_run(plan, client, parallelism, no_color))
+
+
+def _run(plan: Plan, client: Any, parallelism: int, no_color: bool) -> int:
+    from reconciler.admin.writes import AdminWriter
+    from reconciler.console import TerminalConsole
+
+    console = TerminalConsole(color=use_color(no_color))
+    progress = console.progress(len(plan.actions), "applying")
+    report = apply_plan(plan, AdminWriter(client), parallelism=parallelism, progress=progress)
+    return _report(report)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(apply_command)

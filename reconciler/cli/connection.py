@@ -1,0 +1,33 @@
+"""Options that say which Flyte Admin to talk to, shared by plan, apply and the other online commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from reconciler.connect import Target
+
+
+def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--sandbox", is_flag=True,
+                     help="Use the embedded Flyte Admin (persisted under .flyte-reconciler/, seeded with samples)."),
+        click.option("--endpoint", metavar="HOST:PORT", envvar="FLYTE_RECONCILER_ENDPOINT",
+                     help="Flyte Admin gRPC endpoint (overrides the environment's)."),
+        click.option("--insecure/--secure", default=None,
+                     help="Plaintext gRPC instead of TLS (for local or port-forwarded admins)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def target_from(kwargs: dict[str, Any], environment: str | None) -> Target:
+    return Target(
+        sandbox=bool(kwargs.pop("sandbox", False)),
+        endpoint=kwargs.pop("endpoint", None),
+        insecure=kwargs.pop("insecure", None),
+        environment=environment,
+    )

@@ -1,0 +1,49 @@
+"""Rendering choices and plan-selection options shared by plan and apply."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from reconciler.engine import Selection
+from reconciler.plan.model import Plan
+from reconciler.plan.options import DEFAULT_MAX_DELETIONS
+
+
+def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--target", "targets", multiple=True, metavar="GLOB",
+                     help="Only plan addresses matching GLOB (repeatable), e.g. 'launchplan/flytesnacks/*'."),
+        click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
+                     help="Leave out addresses matching GLOB (repeatable)."),
+        click.option("--max-deletions", type=click.IntRange(min=0), default=DEFAULT_MAX_DELETIONS, show_default=True,
+                     help="Refuse a plan that removes or deactivates more objects than this."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def selection_from(kwargs: dict[str, Any]) -> Selection:
+    return Selection(targets=tuple(kwargs.pop("targets", ())), excludes=tuple(kwargs.pop("excludes", ())),
+                     max_deletions=kwargs.pop("max_deletions", DEFAULT_MAX_DELETIONS))
+
+
+def use_color(no_color: bool) -> bool:
+    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def emit_plan(plan: Plan, *, fmt: str, no_color: bool) -> None:
+    from reconciler.plan.render import render_json, render_markdown, render_text
+
+    if fmt == "json":
+        click.echo(render_json(plan))
+    elif fmt == "markdown":
+        parts = render_markdown(plan)
+        click.echo("\n\n<!-- flyte-reconciler: part break -->\n\n".join(parts))
+    else:
+        click.echo(render_text(plan, color=use_color(no_color)))

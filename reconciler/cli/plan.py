@@ -1,0 +1,49 @@
+"""``flyte-reconciler plan``: show what apply would change; save it; exit 2 on changes if asked."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.cli.connection import connection_options, target_from
+from reconciler.cli.options import load_from_options, manifest_options
+from reconciler.cli.output import emit_plan, selection_options, selection_from
+from reconciler.connect import open_admin
+from reconciler.engine import make_plan
+from reconciler.errors import EXIT_CHANGES, EXIT_OK
+
+
+@click.command("plan")
+@manifest_options
+@connection_options
+@selection_options
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Save the plan (JSON) for `apply --plan FILE`.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when in sync, 2 when changes are pending, 1 on error (for drift detection).")
+@click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR env var).")
+def plan_command(out: Path | None, fmt: str, detailed_exitcode: bool, no_color: bool, **kwargs: Any) -> None:
+    """Compare the manifests with live Flyte Admin state and show the changes apply would make.
+
+    Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes present
+    (only with --detailed-exitcode).
+    """
+    selection = selection_from(kwargs)
+    loaded, environment = load_from_options(kwargs)
+    target = target_from(kwargs, environment)
+    with open_admin(target, loaded.config) as (client, endpoint):
+        plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint)
+    if out is not None:
+        out.write_text(plan.to_json())
+    emit_plan(plan, fmt=fmt, no_color=no_color)
+    if out is not None:
+        click.echo(f"\nSaved the plan to {out}; apply it with: flyte-reconciler apply --plan {out}", err=True)
+    sys.exit(EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(plan_command)

@@ -1,0 +1,132 @@
+"""One run's flow: manifests → observe Admin → desired state → pure plan; and the saved-plan check.
+
+This is the only place that joins the three layers: it loads and validates manifests (offline),
+asks the admin edge to observe exactly what the manifests and the managed scope need, and hands
+two read-only states to the pure planner. Nothing here renders or prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.admin.observe import LaunchPlanIntent, ObserveRequest, observe
+from reconciler.errors import StalePlanError
+from reconciler.manifests import LoadedManifests
+from reconciler.manifests.desired import simple_resources
+from reconciler.model.state import State, kind_of, launch_plan_address
+from reconciler.plan.builder import build_plan
+from reconciler.plan.fingerprint import fingerprints, stale_addresses
+from reconciler.plan.model import Plan
+from reconciler.plan.options import DEFAULT_MAX_DELETIONS, PlanOptions, Prune
+
+
+@dataclass(frozen=True)
+class Selection:
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    max_deletions: int = DEFAULT_MAX_DELETIONS
+
+
+def _dump(model: Any) -> dict[str, Any]:
+    return model.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+def managed_scope(loaded: LoadedManifests) -> tuple[frozenset[str], frozenset[str]]:
+    """Projects: those declared or named by any manifest, plus the configured scope; domains: the
+    configured scope, else every configured domain."""
+    config = loaded.config
+    projects = {doc.address.split("/")[1] for doc in loaded.documents}
+    scope = getattr(config, "scope", None)
+    projects |= set(getattr(scope, "projects", None) or [])
+    domains = set(getattr(scope, "domains", None) or []) or set(config.domains)
+    return frozenset(projects), frozenset(domains)
+
+
+def plan_options(loaded: LoadedManifests, selection: Selection) -> PlanOptions:
+    projects, domains = managed_scope(loaded)
+    prune = getattr(loaded.config, "prune", None)
+    return PlanOptions(
+        projects=projects,
+        domains=domains,
+        prune=Prune(
+            projects=bool(getattr(prune, "projects", False)),
+            launch_plans=bool(getattr(prune, "launchPlans", False)),
+            attributes=bool(getattr(prune, "attributes", False)),
+            workflows=bool(getattr(prune, "workflows", False)),
+            backfills=bool(getattr(prune, "backfills", False)),
+        ),
+        targets=selection.targets,
+        excludes=selection.excludes,
+        max_deletions=selection.max_deletions,
+    )
+
+
+def launch_plan_intents(loaded: LoadedManifests) -> list[LaunchPlanIntent]:
+    intents = []
+    for doc in loaded.documents:
+        if doc.kind != "LaunchPlan":
+            continue
+        meta, spec = doc.model.metadata, _dump(doc.model.spec)
+        workflow = spec.get("workflow", {})
+        intents.append(LaunchPlanIntent(
+            address=launch_plan_address(meta.project, meta.domain, meta.name),
+            project=meta.project,
+            domain=meta.domain,
+            name=meta.name,
+            workflow=(workflow.get("project", meta.project), workflow.get("domain", meta.domain),
+                      workflow["name"], str(workflow.get("version", "latest"))),
+            spec=spec,
+            pinned_version=spec.get("version"),
+            active=bool(spec.get("active", True)),
+            description=spec.get("description"),
+            source=doc.source,
+        ))
+    return intents
+
+
+def observe_request(loaded: LoadedManifests, options: PlanOptions) -> ObserveRequest:
+    workflows = {tuple(doc.address.split("/")[1:4]) for doc in loaded.documents if doc.kind == "Workflow"}
+    return ObserveRequest(
+        projects=sorted(options.projects),
+        domains=sorted(options.domains),
+        launch_plans=launch_plan_intents(loaded),
+        workflows_metadata=workflows,
+        attributes=True,
+    )
+
+
+def make_plan(loaded: LoadedManifests, client: Any, selection: Selection, *,
+              environment: str | None = None, endpoint: str | None = None) -> Plan:
+    options = plan_options(loaded, selection)
+    observation = observe(client, observe_request(loaded, options))
+    desired = State.of([*simple_resources(loaded), *observation.desired_launch_plans])
+    return build_plan(
+        desired, observation.actual, options,
+        manifests_digest=loaded.digest,
+        resolved=observation.resolved,
+        environment=environment,
+        endpoint=endpoint,
+        warnings=tuple(w.render() for w in loaded.warnings),
+    )
+
+
+def check_fresh(plan: Plan, client: Any) -> None:
+    """Re-read the objects a saved plan touches; refuse it (naming them) if any changed since."""
+    addresses = sorted(plan.fingerprints)
+    if not addresses:
+        return
+    parts = [a.split("/") for a in addresses]
+    projects = sorted({p[1] for p in parts})
+    domains = sorted({p[2] for p in parts if kind_of("/".join(p)) != "project" and len(p) > 2 and p[2] != "-"})
+    request = ObserveRequest(
+        projects=projects,
+        domains=domains,
+        launch_plans=[],
+        workflows_metadata={(p[1], p[2], p[3]) for p in parts if p[0] == "workflow"},
+        attributes=any(p[0] == "attributes" for p in parts),
+    )
+    actual = observe(client, request).actual
+    changed = stale_addresses(plan.fingerprints, fingerprints(actual, addresses))
+    if changed:
+        raise StalePlanError(changed)
