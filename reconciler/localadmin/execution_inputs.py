@@ -59,11 +59,12 @@ def validate_literal_map(literals: literals_pb2.LiteralMap, field_name: str) -> 
             raise _invalid(f"missing key in {field_name}")
         if literal.WhichOneof("value") is None:
             raise _invalid(f"missing valid literal in {field_name} {name}")
-        if literal.WhichOneof("value") == "scalar" and literal.scalar.primitive.WhichOneof("value") == "datetime":
-            stamp = literal.scalar.primitive.datetime
+        primitive = literal.scalar.primitive
+        if literal.WhichOneof("value") == "scalar" and primitive.WhichOneof("value") == "datetime":
+            stamp = primitive.datetime
             if not _MIN_SECONDS <= stamp.seconds <= _MAX_SECONDS or not 0 <= stamp.nanos < 1_000_000_000:
-                raise _invalid(f"invalid datetime for {field_name} {name}: timestamp (seconds:{stamp.seconds} "
-                               f"nanos:{stamp.nanos}) is outside the range 0001-01-01 .. 9999-12-31")
+                raise _invalid(f"invalid datetime for {field_name} {name}: timestamp "
+                               f"(seconds:{stamp.seconds} nanos:{stamp.nanos}) is out of range")
 
 
 def compute_inputs(user_inputs: literals_pb2.LiteralMap, fixed_inputs: literals_pb2.LiteralMap,
@@ -110,7 +111,8 @@ def literal_type_of(literal: literals_pb2.Literal) -> types_pb2.LiteralType:
     scalar = literal.scalar
     which = scalar.WhichOneof("value")
     if which == "primitive":
-        return types_pb2.LiteralType(simple=_PRIMITIVE_TYPES.get(scalar.primitive.WhichOneof("value") or "", ST.NONE))
+        kind_name = scalar.primitive.WhichOneof("value") or ""
+        return types_pb2.LiteralType(simple=_PRIMITIVE_TYPES.get(kind_name, ST.NONE))
     if which == "none_type":
         return types_pb2.LiteralType(simple=ST.NONE)
     if which == "generic":
@@ -124,7 +126,8 @@ def literal_type_of(literal: literals_pb2.Literal) -> types_pb2.LiteralType:
     if which == "schema":
         return types_pb2.LiteralType(schema=scalar.schema.type)
     if which == "structured_dataset":
-        return types_pb2.LiteralType(structured_dataset_type=scalar.structured_dataset.metadata.structured_dataset_type)
+        dataset = scalar.structured_dataset.metadata.structured_dataset_type
+        return types_pb2.LiteralType(structured_dataset_type=dataset)
     if which == "union":
         return scalar.union.type
     return types_pb2.LiteralType(simple=ST.NONE)
@@ -160,9 +163,11 @@ def castable(upstream: types_pb2.LiteralType, downstream: types_pb2.LiteralType)
             return True
         return up == "simple" and upstream.simple == downstream.simple
     if down == "collection_type":
-        return up == "collection_type" and _element_castable(upstream.collection_type, downstream.collection_type)
+        return up == "collection_type" and _element_castable(upstream.collection_type,
+                                                             downstream.collection_type)
     if down == "map_value_type":
-        return up == "map_value_type" and _element_castable(upstream.map_value_type, downstream.map_value_type)
+        return up == "map_value_type" and _element_castable(upstream.map_value_type,
+                                                            downstream.map_value_type)
     if down == "enum_type":
         if up == "simple":
             return upstream.simple == ST.STRING

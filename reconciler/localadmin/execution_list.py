@@ -18,20 +18,26 @@ from reconciler.localadmin import filters
 from reconciler.localadmin.status import AdminStatusError
 
 EXECUTION_COLUMNS = frozenset({
-    "id", "created_at", "updated_at", "deleted_at", "execution_project", "execution_domain", "execution_name",
-    "launch_plan_id", "workflow_id", "task_id", "phase", "closure", "spec", "started_at", "execution_created_at",
-    "execution_updated_at", "duration", "abort_cause", "mode", "source_execution_id", "parent_node_execution_id",
-    "cluster", "inputs_uri", "user_inputs_uri", "error_kind", "error_code", "user", "state", "launch_entity"})
+    "id", "created_at", "updated_at", "deleted_at", "execution_project", "execution_domain",
+    "execution_name", "launch_plan_id", "workflow_id", "task_id", "phase", "closure", "spec", "started_at",
+    "execution_created_at", "execution_updated_at", "duration", "abort_cause", "mode", "source_execution_id",
+    "parent_node_execution_id", "cluster", "inputs_uri", "user_inputs_uri", "error_kind", "error_code",
+    "user", "state", "launch_entity"})
 # Identity columns of the joined entities, stored on the execution row when it is created.
 _JOINED = {
-    "launch_plan": {"project": "lp_project", "domain": "lp_domain", "name": "lp_name", "version": "lp_version"},
+    "launch_plan": {"project": "lp_project", "domain": "lp_domain", "name": "lp_name",
+                    "version": "lp_version"},
     "workflow": {"project": "wf_project", "domain": "wf_domain", "name": "wf_name", "version": "wf_version"},
     "task": {"project": "wf_project", "domain": "wf_domain", "name": "wf_name", "version": "wf_version"},
 }
 _ENTITY_CODES = {"launch_plan": "l", "workflow": "w", "task": "t", "execution_tag": "et", "admin_tag": "at",
                  "execution": "e"}
-_TAG_COLUMNS = {("execution_tag", "key"): "key", ("execution_tag", "value"): "value", ("admin_tag", "name"): "key"}
+_TAG_COLUMNS = {("execution_tag", "key"): "key", ("execution_tag", "value"): "value",
+                ("admin_tag", "name"): "key"}
 _OPERATORS = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+# Postgres casts a filter value to the column's timestamp type; SQLite compares text, so compare instants.
+_TIMESTAMPS = frozenset({"e.created_at", "e.updated_at", "e.deleted_at", "e.started_at",
+                         "e.execution_created_at", "e.execution_updated_at"})
 
 
 def _invalid(message: str) -> AdminStatusError:
@@ -60,6 +66,8 @@ def _column(entity: str, field: str) -> tuple[str, bool]:
 
 def _condition(function: str, column: str, values: list[str]) -> tuple[str, list[object]]:
     if function in _OPERATORS:
+        if column in _TIMESTAMPS:
+            return f"julianday({column}) {_OPERATORS[function]} julianday(?)", [values[0]]
         return f"{column} {_OPERATORS[function]} ?", [values[0]]
     if function == "contains":
         return f"{column} LIKE ?", [f"%{values[0]}%"]
@@ -101,6 +109,6 @@ def list_executions(conn: sqlite3.Connection, request: common_pb2.ResourceListRe
              " AND t.execution_domain = e.execution_domain AND t.execution_name = e.execution_name"
              if tag_join else "")
     select = "SELECT DISTINCT e.*" if tag_join else "SELECT e.*"
-    rows = conn.execute(f"{select} FROM executions e{joins} WHERE {' AND '.join(where)}{order} LIMIT ? OFFSET ?",
-                        (*args, request.limit, offset)).fetchall()
+    query = f"{select} FROM executions e{joins} WHERE {' AND '.join(where)}{order} LIMIT ? OFFSET ?"
+    rows = conn.execute(query, (*args, request.limit, offset)).fetchall()
     return rows, filters.next_token(offset, len(rows), request.limit)

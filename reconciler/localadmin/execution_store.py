@@ -82,6 +82,13 @@ CREATE TABLE IF NOT EXISTS execution_tags (
 );
 """
 
+_INSERT_COLUMNS = (
+    "created_at", "updated_at", "execution_project", "execution_domain", "execution_name", "launch_plan_id",
+    "workflow_id", "task_id", "phase", "closure", "spec", "execution_created_at", "execution_updated_at",
+    "mode", "source_execution_id", "cluster", "state", "launch_entity", "lp_project", "lp_domain", "lp_name",
+    "lp_version", "wf_project", "wf_domain", "wf_name", "wf_version", "inputs", "user_inputs", "plan_created",
+    "plan_queued", "plan_running", "plan_ends", "plan_outcome")
+_INSERT_MARKS = ", ".join("?" * len(_INSERT_COLUMNS))
 _TERMINAL_NAMES = tuple(lifecycle.phase_name(p) for p in sorted(lifecycle.TERMINAL_PHASES))
 SIMULATED_ERROR_CODE = "SimulatedFailure"
 
@@ -106,16 +113,12 @@ def insert(conn: sqlite3.Connection, *, execution_id: identifier_pb2.WorkflowExe
     created = iso(plan.created_at)
     lp = spec.launch_plan
     conn.execute(
-        "INSERT INTO executions (created_at, updated_at, execution_project, execution_domain, execution_name,"
-        " launch_plan_id, workflow_id, task_id, phase, closure, spec, execution_created_at, execution_updated_at,"
-        " mode, source_execution_id, cluster, state, launch_entity, lp_project, lp_domain, lp_name, lp_version,"
-        " wf_project, wf_domain, wf_name, wf_version, inputs, user_inputs, plan_created, plan_queued,"
-        " plan_running, plan_ends, plan_outcome)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO executions ({', '.join(_INSERT_COLUMNS)}) VALUES ({_INSERT_MARKS})",
         (created, created, execution_id.project, execution_id.domain, execution_id.name,
          launch_plan_row, workflow_row, task_row, lifecycle.phase_name(closure.phase),
          closure.SerializeToString(deterministic=True), spec.SerializeToString(deterministic=True),
-         created, created, spec.metadata.mode, source_execution_id, spec.metadata.system_metadata.execution_cluster,
+         created, created, spec.metadata.mode, source_execution_id,
+         spec.metadata.system_metadata.execution_cluster,
          closure.state_change_details.state, launch_entity, lp.project, lp.domain, lp.name, lp.version,
          workflow_id.project, workflow_id.domain, workflow_id.name, workflow_id.version,
          inputs.SerializeToString(deterministic=True), user_inputs.SerializeToString(deterministic=True),
@@ -123,14 +126,16 @@ def insert(conn: sqlite3.Connection, *, execution_id: identifier_pb2.WorkflowExe
     # Labels become tags, one per key (flyteadmin also adds deprecated spec.tags with an empty value).
     tags = dict.fromkeys(spec.tags, "") | dict(spec.labels.values)
     conn.executemany(
-        "INSERT OR REPLACE INTO execution_tags (execution_project, execution_domain, execution_name, key, value)"
-        " VALUES (?, ?, ?, ?, ?)",
-        [(execution_id.project, execution_id.domain, execution_id.name, k, v) for k, v in sorted(tags.items())])
+        "INSERT OR REPLACE INTO execution_tags (execution_project, execution_domain, execution_name, key,"
+        " value) VALUES (?, ?, ?, ?, ?)",
+        [(execution_id.project, execution_id.domain, execution_id.name, k, v)
+         for k, v in sorted(tags.items())])
 
 
 def load(conn: sqlite3.Connection, project: str, domain: str, name: str) -> sqlite3.Row | None:
     return conn.execute(  # type: ignore[no-any-return]
-        "SELECT * FROM executions WHERE execution_project = ? AND execution_domain = ? AND execution_name = ?",
+        "SELECT * FROM executions WHERE execution_project = ? AND execution_domain = ?"
+        " AND execution_name = ?",
         (project, domain, name)).fetchone()
 
 
@@ -182,7 +187,8 @@ def refresh_scope(conn: sqlite3.Connection, project: str, domain: str, now: floa
     """Bring every non-terminal execution of a project/domain up to date (before a filtered list)."""
     marks = ", ".join("?" for _ in _TERMINAL_NAMES)
     rows = conn.execute(
-        f"SELECT * FROM executions WHERE execution_project = ? AND execution_domain = ? AND phase NOT IN ({marks})",
+        f"SELECT * FROM executions WHERE execution_project = ? AND execution_domain = ?"
+        f" AND phase NOT IN ({marks})",
         (project, domain, *_TERMINAL_NAMES)).fetchall()
     for row in rows:
         refresh(conn, row, now, settings)

@@ -35,7 +35,8 @@ def resolve(conn: sqlite3.Connection, reference: identifier_pb2.Identifier) -> L
         return _task(conn, reference)
     plan = launchplans.load_launch_plan(conn, reference)  # NOT_FOUND: missing entity of type LAUNCH_PLAN …
     return LaunchTarget(launch_entity="launch_plan", expected_inputs=plan.closure.expected_inputs,
-                        fixed_inputs=plan.spec.fixed_inputs, workflow_id=plan.spec.workflow_id, spec=plan.spec)
+                        fixed_inputs=plan.spec.fixed_inputs, workflow_id=plan.spec.workflow_id,
+                        spec=plan.spec)
 
 
 def _task(conn: sqlite3.Connection, reference: identifier_pb2.Identifier) -> LaunchTarget:
@@ -44,5 +45,5 @@ def _task(conn: sqlite3.Connection, reference: identifier_pb2.Identifier) -> Lau
     expected = interface_pb2.ParameterMap(parameters={
         name: interface_pb2.Parameter(var=var, required=True) for name, var in variables.items()})
     # A single-task execution has no workflow; flyteadmin records the task id in its place.
-    return LaunchTarget(launch_entity="task", expected_inputs=expected, fixed_inputs=literals_pb2.LiteralMap(),
-                        workflow_id=task.id)
+    return LaunchTarget(launch_entity="task", expected_inputs=expected,
+                        fixed_inputs=literals_pb2.LiteralMap(), workflow_id=task.id)

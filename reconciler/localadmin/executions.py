@@ -18,6 +18,7 @@ Deliberate differences from flyteadmin:
   store, so the ``inputs``/``outputs`` URL blobs are empty. Successful executions have empty outputs.
 - ``execution_tag.*`` filters join tags on project, domain and name (flyteadmin joins on the name only).
 - A cluster-assignment or concurrency policy in the request or launch plan is stored but not enforced.
+- ListNodeExecutions always answers an empty list (node executions exist only through propeller events).
 
 This module never talks to a cluster or blob store and never reads ``org``.
 """
@@ -30,11 +31,11 @@ import time
 from typing import Any
 
 import grpc
-from flyteidl.admin import common_pb2, event_pb2, execution_pb2
+from flyteidl.admin import common_pb2, event_pb2, execution_pb2, node_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 
 from reconciler.localadmin import execution_store as store
-from reconciler.localadmin import execution_targets, lifecycle, projects
+from reconciler.localadmin import execution_targets, filters, lifecycle, projects
 from reconciler.localadmin.attributes import WORKFLOW_EXECUTION_CONFIG, effective_attributes
 from reconciler.localadmin.execution_inputs import compute_inputs, go_text, validate_literal_map
 from reconciler.localadmin.execution_list import list_executions
@@ -99,13 +100,15 @@ class ExecutionsMixin:
     # --- clock and settings --------------------------------------------------------------------------------
     def _lifecycle(self) -> lifecycle.LifecycleSettings:
         settings = getattr(self.config, "lifecycle", None)
-        return settings if isinstance(settings, lifecycle.LifecycleSettings) else lifecycle.LifecycleSettings()
+        if isinstance(settings, lifecycle.LifecycleSettings):
+            return settings
+        return lifecycle.LifecycleSettings()
 
     def _now(self) -> float:
         clock = getattr(self.config, "clock", None)
         return float(clock()) if callable(clock) else time.time()
 
-    # --- create ----------------------------------------------------------------------------------------------
+    # --- create -----------------------------------------------------------------------------------
     def CreateExecution(self, request: execution_pb2.ExecutionCreateRequest,
                         context: grpc.ServicerContext) -> execution_pb2.ExecutionCreateResponse:
         inputs = request.inputs if len(request.inputs.literals) else request.spec.inputs
@@ -129,7 +132,8 @@ class ExecutionsMixin:
         _check_identifier(request.spec.launch_plan if request.spec.HasField("launch_plan") else None)
         reference = request.spec.launch_plan
         if reference.resource_type not in (identifier_pb2.LAUNCH_PLAN, identifier_pb2.TASK):
-            raise _invalid(f"Invalid reference entity resource type [{identifier_pb2.ResourceType.Name(reference.resource_type)}],"
+            kind = identifier_pb2.ResourceType.Name(reference.resource_type)
+            raise _invalid(f"Invalid reference entity resource type [{kind}],"
                            " only [map[TASK:<nil> LAUNCH_PLAN:<nil>]] allowed")
         validate_literal_map(user_inputs, "inputs")
         projects.validate_labels(request.spec.labels.values)
@@ -137,7 +141,8 @@ class ExecutionsMixin:
         target = execution_targets.resolve(conn, reference)
         computed = compute_inputs(user_inputs, target.fixed_inputs, target.expected_inputs)
         name = request.name or generate_name()
-        ident = identifier_pb2.WorkflowExecutionIdentifier(project=request.project, domain=request.domain, name=name)
+        ident = identifier_pb2.WorkflowExecutionIdentifier(project=request.project, domain=request.domain,
+                                                           name=name)
         if store.load(conn, request.project, request.domain, name) is not None:
             # Deliberately no side effect on the existing execution (see the module docstring).
             raise AdminStatusError(grpc.StatusCode.ALREADY_EXISTS,
@@ -183,16 +188,16 @@ class ExecutionsMixin:
         for key, value in projects.project_labels(conn, request.project).items():
             spec.labels.values.setdefault(key, value)
         if not spec.annotations.values:
-            spec.annotations.values.update(lp_spec.annotations.values or (wec.annotations.values if wec else {}))
+            spec.annotations.values.update(lp_spec.annotations.values
+                                           or (wec.annotations.values if wec else {}))
         if not spec.raw_output_data_config.output_location_prefix:
             prefix = lp_spec.raw_output_data_config.output_location_prefix or (
                 wec.raw_output_data_config.output_location_prefix if wec else "")
             if prefix:
                 spec.raw_output_data_config.output_location_prefix = prefix
-        spec.ClearField("inputs")
         return spec
 
-    # --- read ------------------------------------------------------------------------------------------------
+    # --- read -------------------------------------------------------------------------------------
     def _current(self, conn: sqlite3.Connection,
                  ident: identifier_pb2.WorkflowExecutionIdentifier) -> sqlite3.Row:
         row = store.load(conn, ident.project, ident.domain, ident.name)
@@ -200,11 +205,21 @@ class ExecutionsMixin:
             raise _missing_execution(ident)
         return store.refresh(conn, row, self._now(), self._lifecycle())
 
+    def _read_current(self, ident: identifier_pb2.WorkflowExecutionIdentifier) -> sqlite3.Row:
+        """The row with its phase up to date; takes the write lock only when the phase moved."""
+        with self.db.read() as conn:
+            row = store.load(conn, ident.project, ident.domain, ident.name)
+        if row is None:
+            raise _missing_execution(ident)
+        if lifecycle.phase_name(store.observe(row, self._now(), self._lifecycle()).phase) == row["phase"]:
+            return row
+        with self.db.write() as conn:
+            return self._current(conn, ident)
+
     def GetExecution(self, request: execution_pb2.WorkflowExecutionGetRequest,
                      context: grpc.ServicerContext) -> execution_pb2.Execution:
         check_execution_id(request.id if request.HasField("id") else None)
-        with self.db.write() as conn:  # a read that may persist a phase change
-            return store.to_execution(self._current(conn, request.id))
+        return store.to_execution(self._read_current(request.id))
 
     def ListExecutions(self, request: common_pb2.ResourceListRequest,
                        context: grpc.ServicerContext) -> execution_pb2.ExecutionList:
@@ -231,15 +246,25 @@ class ExecutionsMixin:
     def GetExecutionData(self, request: execution_pb2.WorkflowExecutionGetDataRequest,
                          context: grpc.ServicerContext) -> execution_pb2.WorkflowExecutionGetDataResponse:
         check_execution_id(request.id if request.HasField("id") else None)
-        with self.db.write() as conn:
-            row = self._current(conn, request.id)
+        row = self._read_current(request.id)
         response = execution_pb2.WorkflowExecutionGetDataResponse()
         response.full_inputs.ParseFromString(row["inputs"])
         if row["phase"] == lifecycle.phase_name(lifecycle.SUCCEEDED):
             response.full_outputs.SetInParent()
         return response
 
-    # --- change ----------------------------------------------------------------------------------------------
+    def ListNodeExecutions(self, request: node_execution_pb2.NodeExecutionListRequest,
+                           context: grpc.ServicerContext) -> node_execution_pb2.NodeExecutionList:
+        """Node executions come only from propeller's events, and there is no propeller: always empty (as
+        real Flyte Admin answers before propeller reported anything). flytekit's ``wait`` lists them."""
+        has_id = request.HasField("workflow_execution_id")
+        check_execution_id(request.workflow_execution_id if has_id else None)
+        if request.limit <= 0:
+            raise _invalid("invalid value for limit")
+        filters.parse_token(request.token, "ListNodeExecutions")
+        return node_execution_pb2.NodeExecutionList()
+
+    # --- change -----------------------------------------------------------------------------------
     def TerminateExecution(self, request: execution_pb2.ExecutionTerminateRequest,
                            context: grpc.ServicerContext) -> execution_pb2.ExecutionTerminateResponse:
         check_execution_id(request.id if request.HasField("id") else None)
@@ -250,7 +275,8 @@ class ExecutionsMixin:
                 reason = event_pb2.EventFailureReason(
                     already_in_terminal_state=event_pb2.EventErrorAlreadyInTerminalState(current_phase=row["phase"]))
                 raise AdminStatusError(grpc.StatusCode.FAILED_PRECONDITION,
-                                       "Cannot abort an already terminated workflow execution", details=(reason,))
+                                       "Cannot abort an already terminated workflow execution",
+                                       details=(reason,))
             now = self._now()
             closure = execution_pb2.ExecutionClosure()
             closure.ParseFromString(row["closure"])

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 import grpc
 from flyteidl.admin import common_pb2, launch_plan_pb2, project_pb2, task_pb2, workflow_pb2
@@ -47,7 +47,7 @@ class HasAddress(Protocol):
     def address(self) -> str: ...
 
 
-Target = HasAddress | str | AdminServiceStub
+Target: TypeAlias = "HasAddress | str | AdminServiceStub"
 
 
 @dataclass

@@ -60,13 +60,15 @@ def admin(tmp_path: Path) -> Iterator[LocalAdmin]:
 
 @pytest.fixture
 def remote(admin: LocalAdmin) -> FlyteRemote:
-    return FlyteRemote(Config.for_endpoint(admin.address, insecure=True), default_project=PROJECT,
-                       default_domain=DOMAIN)
+    return FlyteRemote(
+        Config.for_endpoint(admin.address, insecure=True), default_project=PROJECT, default_domain=DOMAIN
+    )
 
 
 def settings(version: str) -> SerializationSettings:
-    return SerializationSettings(image_config=ImageConfig.auto_default_image(), project=PROJECT, domain=DOMAIN,
-                                 version=version)
+    return SerializationSettings(
+        image_config=ImageConfig.auto_default_image(), project=PROJECT, domain=DOMAIN, version=version
+    )
 
 
 def test_register_fetch_activate_execute_and_wait(remote: FlyteRemote) -> None:
@@ -100,20 +102,31 @@ def test_register_fetch_activate_execute_and_wait(remote: FlyteRemote) -> None:
 
     # The default launch plan (registered with the workflow) runs too, with its Python default.
     default_lp = remote.fetch_launch_plan(name=compat_wf.name, version="w1")
-    run = remote.wait(remote.execute(default_lp, inputs={}, wait=False), timeout=timedelta(seconds=30),
-                      poll_interval=timedelta(seconds=0.1), sync_nodes=False)
+    run = remote.wait(
+        remote.execute(default_lp, inputs={}, wait=False),
+        timeout=timedelta(seconds=30),
+        poll_interval=timedelta(seconds=0.1),
+        sync_nodes=False,
+    )
     assert run.closure.phase == WorkflowExecutionPhase.SUCCEEDED
     assert run.inputs["x"] == 3
 
 
-def test_seed_directory_reads_what_flytekit_serializes(admin: LocalAdmin, remote: FlyteRemote,
-                                                       tmp_path: Path) -> None:
-    placeholders = SerializationSettings(image_config=ImageConfig.auto_default_image(), project=PROJECT_PLACEHOLDER,
-                                         domain=DOMAIN_PLACEHOLDER, version=VERSION_PLACEHOLDER)
+def test_seed_directory_reads_what_flytekit_serializes(
+    admin: LocalAdmin, remote: FlyteRemote, tmp_path: Path
+) -> None:
+    placeholders = SerializationSettings(
+        image_config=ImageConfig.auto_default_image(),
+        project=PROJECT_PLACEHOLDER,
+        domain=DOMAIN_PLACEHOLDER,
+        version=VERSION_PLACEHOLDER,
+    )
     entities: OrderedDict[typing.Any, typing.Any] = OrderedDict()
     get_serializable(entities, placeholders, compat_wf)
     get_serializable(entities, placeholders, LaunchPlan.get_or_create(compat_wf))
-    registrable = [e for e in entities.values() if type(e).__name__ in ("TaskSpec", "WorkflowSpec", "LaunchPlan")]
+    registrable = [
+        e for e in entities.values() if type(e).__name__ in ("TaskSpec", "WorkflowSpec", "LaunchPlan")
+    ]
     out = tmp_path / "serialized"
     out.mkdir()
     persist_registrable_entities(registrable, str(out))

@@ -21,8 +21,9 @@ from reconciler.localadmin import LocalAdmin
 pytestmark = pytest.mark.integration
 
 MR = mr.MatchableResource
-TASK_RESOURCE, QUEUE, PLUGIN, WEC = (MR.Value(n) for n in (
-    "TASK_RESOURCE", "EXECUTION_QUEUE", "PLUGIN_OVERRIDE", "WORKFLOW_EXECUTION_CONFIG"))
+TASK_RESOURCE, QUEUE, PLUGIN, WEC = (
+    MR.Value(n) for n in ("TASK_RESOURCE", "EXECUTION_QUEUE", "PLUGIN_OVERRIDE", "WORKFLOW_EXECUTION_CONFIG")
+)
 
 
 @pytest.fixture
@@ -31,7 +32,9 @@ def stub(tmp_path: Path) -> Iterator[AdminServiceStub]:
         channel = grpc.insecure_channel(admin.address)
         stub = AdminServiceStub(channel)
         for pid in ("p", "q"):
-            stub.RegisterProject(project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id=pid, name=pid)))
+            stub.RegisterProject(
+                project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id=pid, name=pid))
+            )
         yield stub
         channel.close()
 
@@ -41,30 +44,51 @@ def queue(*tags: str) -> mr.MatchingAttributes:
 
 
 def plugins(**by_type: str) -> mr.MatchingAttributes:
-    return mr.MatchingAttributes(plugin_overrides=mr.PluginOverrides(overrides=[
-        mr.PluginOverride(task_type=t, plugin_id=[p]) for t, p in by_type.items()]))
+    return mr.MatchingAttributes(
+        plugin_overrides=mr.PluginOverrides(
+            overrides=[mr.PluginOverride(task_type=t, plugin_id=[p]) for t, p in by_type.items()]
+        )
+    )
 
 
 def set_project(stub: AdminServiceStub, attrs: mr.MatchingAttributes, project: str = "p") -> None:
-    stub.UpdateProjectAttributes(pa.ProjectAttributesUpdateRequest(
-        attributes=pa.ProjectAttributes(project=project, matching_attributes=attrs)))
+    stub.UpdateProjectAttributes(
+        pa.ProjectAttributesUpdateRequest(
+            attributes=pa.ProjectAttributes(project=project, matching_attributes=attrs)
+        )
+    )
 
 
-def set_domain(stub: AdminServiceStub, attrs: mr.MatchingAttributes, domain: str = "development",
-               project: str = "p") -> None:
-    stub.UpdateProjectDomainAttributes(pda.ProjectDomainAttributesUpdateRequest(
-        attributes=pda.ProjectDomainAttributes(project=project, domain=domain, matching_attributes=attrs)))
+def set_domain(
+    stub: AdminServiceStub, attrs: mr.MatchingAttributes, domain: str = "development", project: str = "p"
+) -> None:
+    stub.UpdateProjectDomainAttributes(
+        pda.ProjectDomainAttributesUpdateRequest(
+            attributes=pda.ProjectDomainAttributes(project=project, domain=domain, matching_attributes=attrs)
+        )
+    )
 
 
-def set_workflow(stub: AdminServiceStub, attrs: mr.MatchingAttributes, workflow: str = "wf",
-                 domain: str = "development") -> None:
-    stub.UpdateWorkflowAttributes(wa.WorkflowAttributesUpdateRequest(attributes=wa.WorkflowAttributes(
-        project="p", domain=domain, workflow=workflow, matching_attributes=attrs)))
+def set_workflow(
+    stub: AdminServiceStub, attrs: mr.MatchingAttributes, workflow: str = "wf", domain: str = "development"
+) -> None:
+    stub.UpdateWorkflowAttributes(
+        wa.WorkflowAttributesUpdateRequest(
+            attributes=wa.WorkflowAttributes(
+                project="p", domain=domain, workflow=workflow, matching_attributes=attrs
+            )
+        )
+    )
 
 
-def get_workflow(stub: AdminServiceStub, resource_type: int = QUEUE, workflow: str = "wf") -> wa.WorkflowAttributes:
-    return stub.GetWorkflowAttributes(wa.WorkflowAttributesGetRequest(
-        project="p", domain="development", workflow=workflow, resource_type=resource_type)).attributes
+def get_workflow(
+    stub: AdminServiceStub, resource_type: int = QUEUE, workflow: str = "wf"
+) -> wa.WorkflowAttributes:
+    return stub.GetWorkflowAttributes(
+        wa.WorkflowAttributesGetRequest(
+            project="p", domain="development", workflow=workflow, resource_type=resource_type
+        )
+    ).attributes
 
 
 def rows(stub: AdminServiceStub, resource_type: int = QUEUE) -> list[tuple[str, str, str]]:
@@ -96,7 +120,10 @@ def test_update_replaces_and_get_falls_back_by_priority(stub: AdminServiceStub) 
     set_domain(stub, queue("domain"))
     got = get_workflow(stub)
     assert (got.domain, got.workflow, list(got.matching_attributes.execution_queue_attributes.tags)) == (
-        "development", "", ["domain"])
+        "development",
+        "",
+        ["domain"],
+    )
 
     set_workflow(stub, queue("wf-1", "wf-2"))
     set_workflow(stub, queue("wf-3"))  # a full replacement, not a merge
@@ -104,54 +131,96 @@ def test_update_replaces_and_get_falls_back_by_priority(stub: AdminServiceStub) 
     assert (got.workflow, list(got.matching_attributes.execution_queue_attributes.tags)) == ("wf", ["wf-3"])
     assert get_workflow(stub, workflow="other").workflow == ""
 
-    domain_level = stub.GetProjectDomainAttributes(pda.ProjectDomainAttributesGetRequest(
-        project="p", domain="staging", resource_type=QUEUE)).attributes
+    domain_level = stub.GetProjectDomainAttributes(
+        pda.ProjectDomainAttributesGetRequest(project="p", domain="staging", resource_type=QUEUE)
+    ).attributes
     assert (domain_level.project, domain_level.domain) == ("p", "")  # inherited from the project row
 
 
 def test_not_found_message_names_the_request(stub: AdminServiceStub) -> None:
-    error = rpc_error(stub.GetWorkflowAttributes, wa.WorkflowAttributesGetRequest(
-        project="p", domain="development", workflow="wf", resource_type=QUEUE))
+    error = rpc_error(
+        stub.GetWorkflowAttributes,
+        wa.WorkflowAttributesGetRequest(
+            project="p", domain="development", workflow="wf", resource_type=QUEUE
+        ),
+    )
     assert error.code() == grpc.StatusCode.NOT_FOUND
-    assert error.details() == ("Resource [{Project:p Domain:development Workflow:wf LaunchPlan: "
-                               "ResourceType:EXECUTION_QUEUE}] not found")
-    error = rpc_error(stub.GetProjectAttributes, pa.ProjectAttributesGetRequest(project="p", resource_type=QUEUE))
-    assert error.details() == "Resource [{Project:p Domain: Workflow: LaunchPlan: ResourceType:EXECUTION_QUEUE}] not found"
+    assert error.details() == (
+        "Resource [{Project:p Domain:development Workflow:wf LaunchPlan: "
+        "ResourceType:EXECUTION_QUEUE}] not found"
+    )
+    error = rpc_error(
+        stub.GetProjectAttributes, pa.ProjectAttributesGetRequest(project="p", resource_type=QUEUE)
+    )
+    assert (
+        error.details()
+        == "Resource [{Project:p Domain: Workflow: LaunchPlan: ResourceType:EXECUTION_QUEUE}] not found"
+    )
 
 
 def test_project_get_is_exact_level(stub: AdminServiceStub) -> None:
     set_domain(stub, queue("domain"))
-    error = rpc_error(stub.GetProjectAttributes, pa.ProjectAttributesGetRequest(project="p", resource_type=QUEUE))
+    error = rpc_error(
+        stub.GetProjectAttributes, pa.ProjectAttributesGetRequest(project="p", resource_type=QUEUE)
+    )
     assert error.code() == grpc.StatusCode.NOT_FOUND
 
 
 def test_project_workflow_execution_config_merges_platform_defaults(stub: AdminServiceStub) -> None:
     request = pa.ProjectAttributesGetRequest(project="p", resource_type=WEC)
-    assert stub.GetProjectAttributes(request).attributes.matching_attributes.workflow_execution_config.max_parallelism == 25
-    set_project(stub, mr.MatchingAttributes(workflow_execution_config=mr.WorkflowExecutionConfig(
-        security_context={"run_as": {"k8s_service_account": "etl"}})))
+    assert (
+        stub.GetProjectAttributes(
+            request
+        ).attributes.matching_attributes.workflow_execution_config.max_parallelism
+        == 25
+    )
+    set_project(
+        stub,
+        mr.MatchingAttributes(
+            workflow_execution_config=mr.WorkflowExecutionConfig(
+                security_context={"run_as": {"k8s_service_account": "etl"}}
+            )
+        ),
+    )
     config = stub.GetProjectAttributes(request).attributes.matching_attributes.workflow_execution_config
     assert (config.max_parallelism, config.security_context.run_as.k8s_service_account) == (25, "etl")
-    set_project(stub, mr.MatchingAttributes(workflow_execution_config=mr.WorkflowExecutionConfig(max_parallelism=7)))
+    set_project(
+        stub, mr.MatchingAttributes(workflow_execution_config=mr.WorkflowExecutionConfig(max_parallelism=7))
+    )
     config = stub.GetProjectAttributes(request).attributes.matching_attributes.workflow_execution_config
     assert (config.max_parallelism, config.security_context.run_as.k8s_service_account) == (7, "")
     # Raw rows are not merged.
-    set_project(stub, mr.MatchingAttributes(workflow_execution_config=mr.WorkflowExecutionConfig(interruptible={"value": True})))
+    set_project(
+        stub,
+        mr.MatchingAttributes(
+            workflow_execution_config=mr.WorkflowExecutionConfig(interruptible={"value": True})
+        ),
+    )
     listed = stub.ListMatchableAttributes(mr.ListMatchableAttributesRequest(resource_type=WEC))
     assert listed.configurations[0].attributes.workflow_execution_config.max_parallelism == 0
     # Other types have no default.
-    error = rpc_error(stub.GetProjectAttributes, pa.ProjectAttributesGetRequest(project="p", resource_type=TASK_RESOURCE))
+    error = rpc_error(
+        stub.GetProjectAttributes, pa.ProjectAttributesGetRequest(project="p", resource_type=TASK_RESOURCE)
+    )
     assert error.code() == grpc.StatusCode.NOT_FOUND
 
 
-@pytest.mark.parametrize("attrs", [
-    mr.MatchingAttributes(quality_of_service=core_execution_pb2.QualityOfService(tier=1)),
-    mr.MatchingAttributes(),
-], ids=["qos", "no-oneof"])
-def test_quality_of_service_and_empty_attributes_cannot_be_written(stub: AdminServiceStub,
-                                                                   attrs: mr.MatchingAttributes) -> None:
-    for call, where in ((lambda: set_project(stub, attrs), "p"), (lambda: set_domain(stub, attrs), "p-development"),
-                        (lambda: set_workflow(stub, attrs), "p-development-wf")):
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        mr.MatchingAttributes(quality_of_service=core_execution_pb2.QualityOfService(tier=1)),
+        mr.MatchingAttributes(),
+    ],
+    ids=["qos", "no-oneof"],
+)
+def test_quality_of_service_and_empty_attributes_cannot_be_written(
+    stub: AdminServiceStub, attrs: mr.MatchingAttributes
+) -> None:
+    for call, where in (
+        (lambda: set_project(stub, attrs), "p"),
+        (lambda: set_domain(stub, attrs), "p-development"),
+        (lambda: set_workflow(stub, attrs), "p-development-wf"),
+    ):
         error = rpc_error(call)
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert error.details() == f"Unrecognized matching attributes type for request {where}"
@@ -161,8 +230,12 @@ def test_quality_of_service_and_empty_attributes_cannot_be_written(stub: AdminSe
 def test_request_shape_errors(stub: AdminServiceStub) -> None:
     error = rpc_error(stub.UpdateProjectAttributes, pa.ProjectAttributesUpdateRequest())
     assert (error.code(), error.details()) == (grpc.StatusCode.INVALID_ARGUMENT, "missing attributes")
-    error = rpc_error(stub.UpdateProjectDomainAttributes, pda.ProjectDomainAttributesUpdateRequest(
-        attributes=pda.ProjectDomainAttributes(project="p", domain="development")))
+    error = rpc_error(
+        stub.UpdateProjectDomainAttributes,
+        pda.ProjectDomainAttributesUpdateRequest(
+            attributes=pda.ProjectDomainAttributes(project="p", domain="development")
+        ),
+    )
     assert error.details() == "missing matching_attributes"
     error = rpc_error(lambda: set_workflow(stub, queue("x"), workflow=""))
     assert (error.code(), error.details()) == (grpc.StatusCode.INVALID_ARGUMENT, "missing name")
@@ -172,23 +245,32 @@ def test_request_shape_errors(stub: AdminServiceStub) -> None:
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "project [nope] not found" in error.details()
     error = rpc_error(stub.ListMatchableAttributes, mr.ListMatchableAttributesRequest(resource_type=42))
-    assert (error.code(), error.details()) == (grpc.StatusCode.INVALID_ARGUMENT, "invalid value for resource_type")
+    assert (error.code(), error.details()) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "invalid value for resource_type",
+    )
 
 
 def test_plugin_overrides_merge_by_task_type(stub: AdminServiceStub) -> None:
     set_domain(stub, plugins(spark="spark-v1", ray="kuberay"))
     set_domain(stub, plugins(spark="spark-v2", dask="dask-op"))
     set_domain(stub, mr.MatchingAttributes(plugin_overrides=mr.PluginOverrides()))  # empty: no change
-    got = stub.GetProjectDomainAttributes(pda.ProjectDomainAttributesGetRequest(
-        project="p", domain="development", resource_type=PLUGIN)).attributes.matching_attributes
+    got = stub.GetProjectDomainAttributes(
+        pda.ProjectDomainAttributesGetRequest(project="p", domain="development", resource_type=PLUGIN)
+    ).attributes.matching_attributes
     assert {o.task_type: list(o.plugin_id) for o in got.plugin_overrides.overrides} == {
-        "spark": ["spark-v2"], "ray": ["kuberay"], "dask": ["dask-op"]}
+        "spark": ["spark-v2"],
+        "ray": ["kuberay"],
+        "dask": ["dask-op"],
+    }
 
     set_workflow(stub, plugins(spark="wf-spark"))
     set_workflow(stub, plugins(ray="wf-ray"))
     got = get_workflow(stub, PLUGIN).matching_attributes
     assert {o.task_type: list(o.plugin_id) for o in got.plugin_overrides.overrides} == {
-        "spark": ["wf-spark"], "ray": ["wf-ray"]}
+        "spark": ["wf-spark"],
+        "ray": ["wf-ray"],
+    }
     assert rows(stub, PLUGIN) == [("p", "development", "wf"), ("p", "development", "")]
 
 
@@ -200,7 +282,10 @@ def test_plugin_overrides_at_project_level_fail_like_flyteadmin(stub: AdminServi
 
 
 def test_delete_cascades_to_narrower_levels(stub: AdminServiceStub) -> None:
-    for attrs in (queue("x"), mr.MatchingAttributes(execution_cluster_label=mr.ExecutionClusterLabel(value="c"))):
+    for attrs in (
+        queue("x"),
+        mr.MatchingAttributes(execution_cluster_label=mr.ExecutionClusterLabel(value="c")),
+    ):
         set_project(stub, attrs)
         set_project(stub, attrs, project="q")
         set_domain(stub, attrs)
@@ -209,19 +294,26 @@ def test_delete_cascades_to_narrower_levels(stub: AdminServiceStub) -> None:
         set_workflow(stub, attrs, domain="production")
     label = MR.Value("EXECUTION_CLUSTER_LABEL")
 
-    stub.DeleteWorkflowAttributes(wa.WorkflowAttributesDeleteRequest(
-        project="p", domain="production", workflow="wf", resource_type=QUEUE))
+    stub.DeleteWorkflowAttributes(
+        wa.WorkflowAttributesDeleteRequest(
+            project="p", domain="production", workflow="wf", resource_type=QUEUE
+        )
+    )
     assert ("p", "production", "wf") not in rows(stub)
-    stub.DeleteProjectDomainAttributes(pda.ProjectDomainAttributesDeleteRequest(
-        project="p", domain="development", resource_type=QUEUE))
+    stub.DeleteProjectDomainAttributes(
+        pda.ProjectDomainAttributesDeleteRequest(project="p", domain="development", resource_type=QUEUE)
+    )
     assert sorted(rows(stub)) == [("p", "", ""), ("p", "production", ""), ("q", "", "")]
     stub.DeleteProjectAttributes(pa.ProjectAttributesDeleteRequest(project="p", resource_type=QUEUE))
     assert rows(stub) == [("q", "", "")]
     assert len(rows(stub, label)) == 6  # other types untouched
     # Deleting what is not there succeeds.
     stub.DeleteProjectAttributes(pa.ProjectAttributesDeleteRequest(project="p", resource_type=QUEUE))
-    stub.DeleteWorkflowAttributes(wa.WorkflowAttributesDeleteRequest(
-        project="p", domain="staging", workflow="none", resource_type=QUEUE))
+    stub.DeleteWorkflowAttributes(
+        wa.WorkflowAttributesDeleteRequest(
+            project="p", domain="staging", workflow="none", resource_type=QUEUE
+        )
+    )
 
 
 def test_list_returns_every_level_by_priority(stub: AdminServiceStub) -> None:
@@ -245,11 +337,15 @@ def test_archived_project_blocks_writes_but_not_project_get(stub: AdminServiceSt
     error = rpc_error(lambda: set_domain(stub, queue("b")))
     assert error.details() == "project [p] is not active"
     assert details(error) == ["type.googleapis.com/flyteidl.admin.InactiveProject"]
-    error = rpc_error(stub.DeleteProjectAttributes, pa.ProjectAttributesDeleteRequest(project="p", resource_type=QUEUE))
+    error = rpc_error(
+        stub.DeleteProjectAttributes, pa.ProjectAttributesDeleteRequest(project="p", resource_type=QUEUE)
+    )
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     got = stub.GetProjectAttributes(pa.ProjectAttributesGetRequest(project="p", resource_type=QUEUE))
     assert list(got.attributes.matching_attributes.execution_queue_attributes.tags) == ["a"]
-    error = rpc_error(stub.GetProjectAttributes, pa.ProjectAttributesGetRequest(project="zz", resource_type=QUEUE))
+    error = rpc_error(
+        stub.GetProjectAttributes, pa.ProjectAttributesGetRequest(project="zz", resource_type=QUEUE)
+    )
     assert error.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND)
 
 
@@ -257,7 +353,9 @@ def test_attributes_survive_a_restart(tmp_path: Path) -> None:
     db = tmp_path / "admin.db"
     with LocalAdmin.start(db_path=db, port=0) as admin, grpc.insecure_channel(admin.address) as channel:
         stub = AdminServiceStub(channel)
-        stub.RegisterProject(project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id="p", name="p")))
+        stub.RegisterProject(
+            project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id="p", name="p"))
+        )
         set_domain(stub, queue("kept"))
     with LocalAdmin.start(db_path=db, port=0) as admin, grpc.insecure_channel(admin.address) as channel:
         stub = AdminServiceStub(channel)

@@ -26,16 +26,36 @@ from reconciler.localadmin.lifecycle import (
 SETTINGS = LifecycleSettings(queued_after_s=1, running_after_s=2, duration_s=10, abort_after_s=3)
 
 
-def plan_for(name: str = "run-1", settings: LifecycleSettings = SETTINGS,
-             labels: dict[str, str] | None = None, mode: int = 0) -> PhasePlan:
-    return make_plan(settings, created_at=100.0, project="p", domain="development", name=name,
-                     labels=labels or {}, mode=mode)
+def plan_for(
+    name: str = "run-1",
+    settings: LifecycleSettings = SETTINGS,
+    labels: dict[str, str] | None = None,
+    mode: int = 0,
+) -> PhasePlan:
+    return make_plan(
+        settings,
+        created_at=100.0,
+        project="p",
+        domain="development",
+        name=name,
+        labels=labels or {},
+        mode=mode,
+    )
 
 
-@pytest.mark.parametrize(("now", "phase", "since"), [
-    (100.0, UNDEFINED, 100.0), (100.9, UNDEFINED, 100.0), (101.0, QUEUED, 101.0), (101.5, QUEUED, 101.0),
-    (102.0, RUNNING, 102.0), (111.9, RUNNING, 102.0), (112.0, SUCCEEDED, 112.0), (5000.0, SUCCEEDED, 112.0),
-])
+@pytest.mark.parametrize(
+    ("now", "phase", "since"),
+    [
+        (100.0, UNDEFINED, 100.0),
+        (100.9, UNDEFINED, 100.0),
+        (101.0, QUEUED, 101.0),
+        (101.5, QUEUED, 101.0),
+        (102.0, RUNNING, 102.0),
+        (111.9, RUNNING, 102.0),
+        (112.0, SUCCEEDED, 112.0),
+        (5000.0, SUCCEEDED, 112.0),
+    ],
+)
 def test_phases_follow_the_clock(now: float, phase: int, since: float) -> None:
     seen = observe(plan_for(), now)
     assert (phase_name(seen.phase), seen.since) == (phase_name(phase), since)

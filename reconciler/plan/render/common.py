@@ -1,0 +1,215 @@
+"""Shared pieces of the plan renderers: grouping, symbols, labels, compact value formatting.
+
+Pure functions over a ``Plan``; the text, JSON and Markdown renderers all use them so the three
+outputs agree on order, symbols and counts. Nothing here prints or performs I/O, and nothing here
+may change what a plan *means*: renderers only describe the actions they are given.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.model.state import KINDS, kind_of
+from reconciler.plan.actions import DELETE, Action
+from reconciler.plan.model import Plan
+
+TOOL_NAME = "flyte-reconciler"
+NO_CHANGES = "No changes. Live state matches the manifests."
+
+# Human labels for the closed set of action types; an unknown (future) type falls back to its name.
+_LABELS = {
+    "create_project": "create project",
+    "update_project": "update project",
+    "archive_project": "archive project",
+    "update_metadata": "update metadata",
+    "register_launch_plan": "register version {version}",
+    "activate_launch_plan": "activate version {version}",
+    "deactivate_launch_plan": "deactivate version {version}",
+    "update_attributes": "write attributes",
+    "delete_attributes": "delete attributes",
+}
+
+
+def display_symbol(action: Action) -> str:
+    """The action's symbol, except that a destructive action always shows ``-``.
+
+    Deactivation is an *update* in Admin's terms (``.symbol`` is ``~``) but the plan counts it as a
+    destroy, and reviewers must see it with the deletions.
+    """
+    if action.destructive and action.symbol == "~":
+        return "-"
+    return action.symbol
+
+
+def label(action: Action) -> str:
+    template = _LABELS.get(action.type, action.type.replace("_", " "))
+    return template.format(version=getattr(action, "version", ""))
+
+
+@dataclass(frozen=True)
+class Block:
+    """Every action of one address, in plan order."""
+
+    address: str
+    actions: tuple[Action, ...]
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.address)
+
+    @property
+    def destructive(self) -> bool:
+        return any(a.destructive for a in self.actions)
+
+    @property
+    def symbol(self) -> str:
+        symbols = {display_symbol(a) for a in self.actions}
+        if len(symbols) == 1:
+            return symbols.pop()
+        deletes = any(a.verbs == (DELETE,) for a in self.actions)
+        if "-/+" in symbols or (deletes and any(not a.destructive for a in self.actions)):
+            return "-/+"  # e.g. an attribute row deleted and rewritten
+        first = self.actions[0]
+        if "+" in symbols and first.creates and first.before is None:
+            return "+"  # a launch plan registered for the first time and then activated
+        return "~"
+
+
+def blocks(plan: Plan) -> list[Block]:
+    """One block per address: blocks holding a destructive action first, otherwise plan order."""
+    grouped: dict[str, list[Action]] = {}
+    for action in plan.actions:
+        grouped.setdefault(action.address, []).append(action)
+    result = [Block(address, tuple(actions)) for address, actions in grouped.items()]
+    return sorted(result, key=lambda b: not b.destructive)  # stable: keeps plan order inside each group
+
+
+def kind_order(kinds: Iterable[str]) -> list[str]:
+    known = [k for k in KINDS if k in set(kinds)]
+    return known + sorted(set(kinds) - set(KINDS))
+
+
+def summary_by_kind(plan: Plan) -> dict[str, dict[str, int]]:
+    """Counts per kind with the same rule as ``Plan.summary()`` (so the totals add up)."""
+    counts: dict[str, dict[str, int]] = {}
+    for action in plan.actions:
+        row = counts.setdefault(kind_of(action.address), {"add": 0, "change": 0, "destroy": 0})
+        if action.destructive:
+            row["destroy"] += 1
+        elif action.creates:
+            row["add"] += 1
+        else:
+            row["change"] += 1
+    return {kind: counts[kind] for kind in kind_order(counts)}
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def total_line(plan: Plan) -> str:
+    s = plan.summary()
+    return f"Plan: {s['add']} to add, {s['change']} to change, {s['destroy']} to destroy."
+
+
+@dataclass(frozen=True)
+class FieldLine:
+    op: str  # add | remove | change
+    path: str
+    old: Any
+    new: Any
+
+
+def field_lines(action: Action) -> list[FieldLine]:
+    """The action's field changes; for actions that carry none (activation), the top-level
+    keys whose values differ between ``before`` and ``after``."""
+    if action.changes:
+        return [FieldLine(c.op, c.path, c.old, c.new) for c in action.changes]
+    before, after = action.before, action.after
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    lines = []
+    for key in list(before) + [k for k in after if k not in before]:
+        if key not in after:
+            lines.append(FieldLine("remove", key, before[key], None))
+        elif key not in before:
+            lines.append(FieldLine("add", key, None, after[key]))
+        elif before[key] != after[key]:
+            lines.append(FieldLine("change", key, before[key], after[key]))
+    return lines
+
+
+def shown_object(action: Action) -> tuple[str, Any] | None:
+    """What to show in full: ``after`` of a create, ``before`` of a removal (``None``: neither)."""
+    if action.before is None and action.after is not None:
+        return "after", action.after
+    if action.after is None and action.before is not None:
+        return "before", action.before
+    return None
+
+
+# A plain YAML scalar: not empty, no surrounding space, nothing YAML would read as another type
+# or as structure.
+_PLAIN = re.compile(r"^[A-Za-z0-9_./@%+=][A-Za-z0-9_./@%+=:\- ]*$")
+_SPECIAL = re.compile(r"^(true|false|yes|no|on|off|null|~|[-+]?(\d[\d_]*)?\.?\d+([eE][-+]?\d+)?)$", re.I)
+
+
+def inline(value: Any) -> str:
+    """A compact, unambiguous one-line rendering (YAML flow style; strings quoted when needed)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        plain = _PLAIN.match(value) and not _SPECIAL.match(value)
+        if plain and not value.endswith(" ") and ": " not in value:
+            return value
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{inline(str(k))}: {inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(inline(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+_INLINE_WIDTH = 72
+
+
+def yaml_lines(value: Any, indent: int = 0) -> list[str]:
+    """A YAML-like block rendering: collections that fit on one short line stay inline."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        if not value:
+            return [pad + "{}"]
+        lines = []
+        for key, item in value.items():
+            head = f"{pad}{inline(str(key))}:"
+            if isinstance(item, dict | list) and item and len(inline(item)) + len(head) > _INLINE_WIDTH:
+                lines.append(head)
+                lines.extend(yaml_lines(item, indent + 2))
+            else:
+                lines.append(f"{head} {inline(item)}")
+        return lines
+    if isinstance(value, list | tuple):
+        if not value:
+            return [pad + "[]"]
+        lines = []
+        for item in value:
+            if isinstance(item, dict | list) and item and len(inline(item)) + indent + 2 > _INLINE_WIDTH:
+                nested = yaml_lines(item, indent + 2)
+                lines.append(f"{pad}- {nested[0].lstrip()}")
+                lines.extend(nested[1:])
+            else:
+                lines.append(f"{pad}- {inline(item)}")
+        return lines
+    return [pad + inline(value)]
+
+
+def parts_of(address: str) -> list[str]:
+    return address.split("/")[1:]

@@ -1,0 +1,152 @@
+"""Terminal rendering of a plan, in the manner of ``terraform plan``.
+
+One block per address (destructive ones first) with its symbol, each action's reason and its
+field-level changes; whole objects for creates and removals; unmanaged objects, warnings and the
+summary. ANSI colour only when asked for (the caller decides from ``--no-color``/``NO_COLOR``/TTY).
+Returns a string: this module never prints.
+"""
+
+from __future__ import annotations
+
+from reconciler.plan.actions import Action
+from reconciler.plan.model import Plan
+from reconciler.plan.render.common import (
+    NO_CHANGES,
+    Block,
+    blocks,
+    display_symbol,
+    field_lines,
+    inline,
+    label,
+    plural,
+    shown_object,
+    summary_by_kind,
+    total_line,
+    yaml_lines,
+)
+from reconciler.plan.render.links import ConsoleLinks
+
+_RESET = "\x1b[0m"
+_COLORS = {"+": "\x1b[32m", "~": "\x1b[33m", "-": "\x1b[31m", "-/+": "\x1b[35m", "bold": "\x1b[1m",
+           "dim": "\x1b[2m", "warn": "\x1b[33m"}
+_OP_SYMBOL = {"add": "+", "remove": "-", "change": "~"}
+_ARROW = "→"
+
+
+class _Paint:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, style: str, text: str) -> str:
+        return f"{_COLORS[style]}{text}{_RESET}" if self.enabled else text
+
+
+def _field_text(op: str, path: str, old: object, new: object) -> str:
+    if op == "add":
+        return f"{path}: {inline(new)}"
+    if op == "remove":
+        return f"{path}: {inline(old)} {_ARROW} (removed)"
+    return f"{path}: {inline(old)} {_ARROW} {inline(new)}"
+
+
+def _action_lines(action: Action, paint: _Paint, *, show_label: bool) -> list[str]:
+    symbol = display_symbol(action)
+    lines = []
+    if show_label:
+        lines.append(f"      {paint(symbol, symbol)} {label(action)}: {action.reason}")
+        pad = "          "
+    else:
+        lines.append(f"      {paint('dim', '# ' + label(action) + ': ' + action.reason)}")
+        pad = "        "
+    for change in field_lines(action):
+        mark = _OP_SYMBOL[change.op]
+        text = _field_text(change.op, change.path, change.old, change.new)
+        lines.append(f"{pad}{paint(mark, mark)} {text}")
+    whole = shown_object(action)
+    if whole is not None and not action.changes:
+        side, value = whole
+        mark = "+" if side == "after" else "-"
+        for line in yaml_lines(value):
+            lines.append(f"{pad}{paint(mark, mark)} {line}")
+    swept = getattr(action, "swept", ())
+    if swept:
+        lines.append(f"{pad}Admin also deletes these narrower rows of the same type with it "
+                     f"(rows that should stay are restored by this plan):")
+        lines.extend(f"{pad}  {paint('-', '-')} {address}" for address in swept)
+    return lines
+
+
+def _block_lines(block: Block, paint: _Paint, links: ConsoleLinks | None) -> list[str]:
+    head = f"  {paint(block.symbol, block.symbol)} {paint('bold', block.address)}"
+    url = links.for_address(block.address) if links else None
+    if url:
+        head += f"  {paint('dim', url)}"
+    lines = [head]
+    single = len(block.actions) == 1
+    for action in block.actions:
+        lines.extend(_action_lines(action, paint, show_label=not single))
+    return lines
+
+
+def _summary_lines(plan: Plan, paint: _Paint) -> list[str]:
+    by_kind = summary_by_kind(plan)
+    width = max(len(k) for k in by_kind)
+    lines = [f"  {kind:<{width}}  {c['add']} to add, {c['change']} to change, {c['destroy']} to destroy"
+             for kind, c in by_kind.items()]
+    return [*lines, "", paint("bold", total_line(plan))]
+
+
+def _in_sync(count: int, *, other: bool) -> str:
+    return plural(count, "other object" if other else "object") + " in sync."
+
+
+def _header(plan: Plan) -> list[str]:
+    where = []
+    if plan.environment:
+        where.append(f"environment {plan.environment}")
+    if plan.endpoint:
+        where.append(f"endpoint {plan.endpoint}")
+    where.append(f"manifests {plan.manifests_digest[:19]}")
+    lines = ["flyte-reconciler plan (" + ", ".join(where) + ")"]
+    for key, value in plan.resolved.items():
+        lines.append(f"  resolved {key} = {value}")
+    return lines
+
+
+def render_text(plan: Plan, *, color: bool = False, links: ConsoleLinks | None = None) -> str:
+    """The plan as terminal text (no trailing newline); ANSI colour only when ``color`` is true."""
+    paint = _Paint(color)
+    lines = _header(plan)
+    lines.append("")
+    if not plan.actions:
+        lines.append(paint("+", NO_CHANGES) if color else NO_CHANGES)
+        if plan.in_sync:
+            lines.append(_in_sync(len(plan.in_sync), other=False))
+    else:
+        lines.append("Symbols: + create, ~ update, - destroy/deactivate, -/+ replace")
+        groups = blocks(plan)
+        destructive = [b for b in groups if b.destructive]
+        rest = [b for b in groups if not b.destructive]
+        for title, group in (("Destructive changes", destructive), ("Changes", rest)):
+            if not group:
+                continue
+            lines.extend(["", paint("bold", f"{title}:")])
+            for block in group:
+                lines.append("")
+                lines.extend(_block_lines(block, paint, links))
+        if plan.in_sync:
+            lines.extend(["", _in_sync(len(plan.in_sync), other=True)])
+    if plan.unmanaged:
+        lines.extend(["", paint("bold", "Unmanaged objects (in the managed scope, not in the manifests):")])
+        width = max(len(u.address) for u in plan.unmanaged)
+        for item in plan.unmanaged:
+            fate = "removed by this plan (prune on)" if item.pruned else "kept (prune off)"
+            mark = paint("-", "-") if item.pruned else "?"
+            lines.append(f"  {mark} {item.address:<{width}}  {item.detail}; {fate}")
+    if plan.warnings:
+        lines.append("")
+        lines.extend(f"{paint('warn', 'Warning:')} {w}" for w in plan.warnings)
+    if plan.actions:
+        lines.extend(["", "Summary:"])
+        lines.extend(_summary_lines(plan, paint))
+    return "\n".join(lines)
