@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +32,9 @@ def selection_from(kwargs: dict[str, Any]) -> Selection:
 
 
 def use_color(no_color: bool) -> bool:
-    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    from reconciler.console import color_enabled
+
+    return color_enabled(no_color=no_color)
 
 
 def emit_plan(plan: Plan, *, fmt: str, no_color: bool) -> None:

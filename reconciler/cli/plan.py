@@ -10,7 +10,7 @@ import click
 
 from reconciler.cli.connection import connection_options, target_from
 from reconciler.cli.options import load_from_options, manifest_options
-from reconciler.cli.output import emit_plan, selection_options, selection_from
+from reconciler.cli.output import emit_plan, selection_from, selection_options
 from reconciler.connect import open_admin
 from reconciler.engine import make_plan
 from reconciler.errors import EXIT_CHANGES, EXIT_OK

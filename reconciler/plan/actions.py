@@ -51,6 +51,8 @@ class _Action(BaseModel):
     def symbol(self) -> str:
         if self.creates:
             return "+"
+        if self.destructive and self.verbs == (UPDATE,):
+            return "-"
         if self.verbs == (DELETE,):
             return "-"
         if self.verbs == (DELETE, CREATE):

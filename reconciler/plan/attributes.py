@@ -120,9 +120,9 @@ def plan_attributes(desired: State, actual: State, options: PlanOptions) -> Kind
         for swept in delete.swept:
             if swept in deletes or swept in updates:
                 continue
-            want = desired.get(swept)
+            wanted = desired.get(swept)
             live = actual.get(swept)
-            value = want.body["value"] if want else live.body["value"] if live else None
+            value = wanted.body["value"] if wanted else live.body["value"] if live else None
             updates[swept] = _update(swept, value, None, f"restore after {delete.address} is deleted "
                                      "(Admin deletes narrower rows of the same type with it)")
             if swept in out.in_sync:

@@ -36,7 +36,6 @@ def _plan_one(want: Resource, have: Resource | None) -> KindPlan:
     actual: dict[str, Any] = dict(have.body) if have else {"activeVersions": [], "versions": {}, "description": None}
     active: list[str] = list(actual.get("activeVersions", []))
     versions: dict[str, Any] = dict(actual.get("versions", {}))
-    ids = {"project": project, "domain": domain, "name": name}
 
     if version not in versions:
         if want.payload is None or body.get("spec") is None:
@@ -46,7 +45,8 @@ def _plan_one(want: Resource, have: Resource | None) -> KindPlan:
         out.actions.append(RegisterLaunchPlan(
             address=want.address, reason="new version" if active else "not registered in Admin",
             before=before_spec, after=body["spec"], changes=diff_bodies(before_spec, body["spec"], prefix="spec"),
-            version=version, spec=dict(want.payload["spec"]), **ids,
+            version=version, spec=dict(want.payload["spec"]),
+                project=project, domain=domain, name=name,
         ))
     elif body.get("pinned") and body.get("spec") is not None and versions[version] is not None:
         changes = diff_bodies(versions[version], body["spec"], prefix="spec")
@@ -63,7 +63,8 @@ def _plan_one(want: Resource, have: Resource | None) -> KindPlan:
         if version not in active:
             out.actions.append(ActivateLaunchPlan(
                 address=want.address, reason="desired version is not active",
-                before={"activeVersions": active}, after={"activeVersions": [version]}, version=version, **ids,
+                before={"activeVersions": active}, after={"activeVersions": [version]}, version=version,
+                project=project, domain=domain, name=name,
             ))
             # Admin deactivates the previously active version itself; with several active (left by a
             # race) it picks one arbitrarily, so deactivate them all explicitly (idempotent).
@@ -74,13 +75,15 @@ def _plan_one(want: Resource, have: Resource | None) -> KindPlan:
             out.actions.append(DeactivateLaunchPlan(
                 address=want.address,
                 reason=f"more than one version active; only {version} should be",
-                before={"activeVersions": active}, after={"activeVersions": [version]}, version=extra, **ids,
+                before={"activeVersions": active}, after={"activeVersions": [version]}, version=extra,
+                project=project, domain=domain, name=name,
             ))
     else:
         for extra in active:
             out.actions.append(DeactivateLaunchPlan(
                 address=want.address, reason="manifest sets active: false",
-                before={"activeVersions": active}, after={"activeVersions": []}, version=extra, **ids,
+                before={"activeVersions": active}, after={"activeVersions": []}, version=extra,
+                project=project, domain=domain, name=name,
             ))
 
     description = body.get("description")
@@ -89,7 +92,8 @@ def _plan_one(want: Resource, have: Resource | None) -> KindPlan:
             address=want.address, reason="launch plan description differs",
             before={"description": actual.get("description")}, after={"description": description},
             changes=diff_bodies({"description": actual.get("description")}, {"description": description}),
-            resource_type="launch_plan", description=description, state="active", **ids,
+            resource_type="launch_plan", description=description, state="active",
+                project=project, domain=domain, name=name,
         ))
     if not out.actions and not out.errors:
         out.in_sync.append(want.address)

@@ -89,9 +89,10 @@ class _Item:
 def _items(text: str, budget: int) -> list[_Item]:
     """Lines with the open constructs around them; a content line too long for any part is cut
     into pieces (the only place the splitter changes the text: it adds newlines)."""
-    items = []
+    items: list[_Item] = []
     state: _State = ()
-    for line in text.splitlines(keepends=True):
+    # Split on "\n" only (str.splitlines would also cut at \r, \x0c, \u2028 … which Markdown does not).
+    for line in re.findall(r"[^\n]*\n|[^\n]+", text):
         after = _step(state, line.rstrip("\n"))
         room = budget - len(_openers(state)) - len(_closers(after))
         if len(line) > room:

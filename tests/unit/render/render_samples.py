@@ -45,7 +45,8 @@ def attr(address: str, value: object) -> Resource:
     return Resource(address, {"value": value})
 
 
-def every_action_plan(extra_desired: list[Resource] = (), extra_actual: list[Resource] = ()) -> Plan:
+def every_action_plan(extra_desired: tuple[Resource, ...] = (),
+                      extra_actual: tuple[Resource, ...] = ()) -> Plan:
     """A plan holding every action type (create/update/archive project, metadata, register,
     activate, deactivate, write and delete attributes with swept rows), unmanaged objects and a warning."""
     spec_v1 = {"defaultInputs": {"limit": {"default": 100}}, "fixedInputs": {"region": "eu"},

@@ -14,9 +14,10 @@ MISSING = ""
 try:
     from reconciler.cli import cli
 except ModuleNotFoundError as exc:  # parts the CLI imports (manifests, admin edge) are built in parallel
-    if not (exc.name or "").startswith("reconciler.") or exc.name.startswith(("reconciler.plan", "reconciler.console")):
+    name: str = exc.name or ""
+    if not name.startswith("reconciler.") or name.startswith(("reconciler.plan", "reconciler.console")):
         raise
-    MISSING = exc.name
+    MISSING = name
 
 pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"the CLI cannot import yet: {MISSING} is not built")
 
