@@ -1,0 +1,353 @@
+"""Tasks, workflows and named-entity metadata of the embedded admin (behaviour §2, §5).
+
+Entities are stored as serialized protobufs keyed by (project, domain, name, version) with a digest
+over a deterministic serialization of what flyteadmin hashes (the compiled task / workflow closure):
+re-creating identical content answers ALREADY_EXISTS, different content INVALID_ARGUMENT.
+"Compiling" a workflow here means checking that every task node's task version exists and storing
+the template as the primary workflow with its tasks; no type checking of node bindings is done.
+Helper for other mixins: ``load_task``, ``load_workflow``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+
+from flyteidl.admin import common_pb2, task_pb2, workflow_pb2
+from flyteidl.core import compiler_pb2, identifier_pb2
+from google.protobuf import text_format
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from reconciler.localadmin import filters, projects
+from reconciler.localadmin.status import AdminStatusError, already_exists, invalid, not_found
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tasks (
+    project TEXT, domain TEXT, name TEXT, version TEXT, blob BLOB NOT NULL, digest TEXT NOT NULL,
+    type TEXT, short_description TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL,
+    PRIMARY KEY (project, domain, name, version));
+CREATE TABLE IF NOT EXISTS workflows (
+    project TEXT, domain TEXT, name TEXT, version TEXT, blob BLOB NOT NULL, digest TEXT NOT NULL,
+    short_description TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL,
+    PRIMARY KEY (project, domain, name, version));
+CREATE TABLE IF NOT EXISTS named_entity_metadata (
+    resource_type INTEGER, project TEXT, domain TEXT, name TEXT, description TEXT, state INTEGER,
+    PRIMARY KEY (resource_type, project, domain, name));
+"""
+
+_TYPE_NAMES = {identifier_pb2.TASK: "TASK", identifier_pb2.WORKFLOW: "WORKFLOW",
+               identifier_pb2.LAUNCH_PLAN: "LAUNCH_PLAN"}
+BASE_TABLES = {identifier_pb2.TASK: "tasks", identifier_pb2.WORKFLOW: "workflows",
+               identifier_pb2.LAUNCH_PLAN: "launch_plans"}
+_COMMON = {"id": "rowid", "created_at": "created_at", "updated_at": "updated_at", "deleted_at": "NULL",
+           "project": "project", "domain": "domain", "name": "name", "version": "version", "digest": "digest",
+           "short_description": "short_description"}
+TASK_COLUMNS = {**_COMMON, "closure": "blob", "type": "type"}
+WORKFLOW_COLUMNS = {**_COMMON, "typed_interface": "blob", "remote_closure_identifier": "NULL"}
+
+
+def digest(*messages: object) -> str:
+    h = hashlib.sha256()
+    for message in messages:
+        h.update(message.SerializeToString(deterministic=True))  # type: ignore[attr-defined]
+    return h.hexdigest()
+
+
+def id_text(ident: identifier_pb2.Identifier) -> str:
+    return text_format.MessageToString(ident, as_one_line=True)
+
+
+def missing_entity(kind: str, ident: object) -> AdminStatusError:
+    return not_found(f"missing entity of type {kind} with identifier {id_text(ident)}")  # type: ignore[arg-type]
+
+
+def validate_identifier(ident: identifier_pb2.Identifier | None, expected: int, has_field: bool = True) -> None:
+    if ident is None or not has_field:
+        raise invalid("missing id")
+    if ident.resource_type != expected:
+        raise invalid(f"unexpected resource type {identifier_pb2.ResourceType.Name(ident.resource_type).lower()} "
+                      f"for identifier [{id_text(ident)}], expected {_TYPE_NAMES[expected].lower()} instead")
+    for field in ("project", "domain", "name", "version"):
+        if not getattr(ident, field):
+            raise invalid(f"missing {field}")
+
+
+def _timestamp(seconds: float) -> Timestamp:
+    ts = Timestamp()
+    ts.FromNanoseconds(int(seconds * 1e9))
+    return ts
+
+
+def _key(ident: identifier_pb2.Identifier) -> tuple[str, str, str, str]:
+    return ident.project, ident.domain, ident.name, ident.version
+
+
+def load_task(conn: sqlite3.Connection, ident: identifier_pb2.Identifier) -> task_pb2.Task:
+    row = conn.execute("SELECT blob FROM tasks WHERE project=? AND domain=? AND name=? AND version=?",
+                       _key(ident)).fetchone()
+    if row is None:
+        raise missing_entity("TASK", ident)
+    return task_pb2.Task.FromString(row["blob"])
+
+
+def load_workflow(conn: sqlite3.Connection, ident: identifier_pb2.Identifier) -> workflow_pb2.Workflow:
+    row = conn.execute("SELECT blob FROM workflows WHERE project=? AND domain=? AND name=? AND version=?",
+                       _key(ident)).fetchone()
+    if row is None:
+        raise missing_entity("WORKFLOW", ident)
+    return workflow_pb2.Workflow.FromString(row["blob"])
+
+
+def _task_refs(template: object) -> list[identifier_pb2.Identifier]:
+    refs = []
+    for node in template.nodes:  # type: ignore[attr-defined]
+        if node.HasField("task_node") and node.task_node.HasField("reference_id"):
+            refs.append(node.task_node.reference_id)
+    return refs
+
+
+def _list(conn: sqlite3.Connection, table: str, request: common_pb2.ResourceListRequest, columns: dict[str, str],
+          primary: str, rpc: str) -> tuple[list[sqlite3.Row], str]:
+    if not request.id.project:
+        raise invalid("missing project")
+    if not request.id.domain:
+        raise invalid("missing domain")
+    if request.limit <= 0:
+        raise invalid("invalid value for limit")
+    clauses, args = filters.where_clauses(request.filters, primary, {primary: columns})
+    clauses = ["project = ?", "domain = ?", *clauses]
+    args = [request.id.project, request.id.domain, *args]
+    if request.id.name:
+        clauses.append("name = ?")
+        args.append(request.id.name)
+    order, offset = filters.order_and_page(request, columns, rpc)
+    rows = conn.execute(f"SELECT * FROM {table} WHERE {' AND '.join(clauses)}{order} LIMIT ? OFFSET ?",
+                        (*args, request.limit, offset)).fetchall()
+    return rows, filters.next_token(offset, len(rows), request.limit)
+
+
+def _list_ids(conn: sqlite3.Connection, table: str, request: object, rpc: str
+              ) -> common_pb2.NamedEntityIdentifierList:
+    if not request.project:  # type: ignore[attr-defined]
+        raise invalid("missing project")
+    if not request.domain:  # type: ignore[attr-defined]
+        raise invalid("missing domain")
+    if request.limit <= 0:  # type: ignore[attr-defined]
+        raise invalid("invalid value for limit")
+    offset = filters.parse_token(request.token, rpc)  # type: ignore[attr-defined]
+    rows = conn.execute(f"SELECT DISTINCT project, domain, name FROM {table} WHERE project=? AND domain=? "
+                        "ORDER BY name LIMIT ? OFFSET ?",
+                        (request.project, request.domain, request.limit, offset)).fetchall()  # type: ignore[attr-defined]
+    return common_pb2.NamedEntityIdentifierList(
+        entities=[common_pb2.NamedEntityIdentifier(project=r[0], domain=r[1], name=r[2]) for r in rows],
+        token=filters.next_token(offset, len(rows), request.limit))  # type: ignore[attr-defined]
+
+
+class EntitiesMixin:
+    db: object
+
+    # -- tasks ---------------------------------------------------------------------------------
+    def CreateTask(self, request, context):
+        validate_identifier(request.id, identifier_pb2.TASK, request.HasField("id"))
+        with self.db.write() as conn:  # type: ignore[attr-defined]
+            projects.validate_project_and_domain(conn, request.id.project, request.id.domain)
+            if not request.HasField("spec") or not request.spec.HasField("template"):
+                raise invalid("missing spec")
+            template = request.spec.template
+            if not template.type:
+                raise invalid("missing task type")
+            if not template.HasField("metadata"):
+                raise invalid("missing metadata")
+            if not template.HasField("interface"):
+                raise invalid("missing typed interface")
+            if template.HasField("container") and not template.container.image:
+                raise invalid("missing image")
+            template.id.CopyFrom(request.id)
+            compiled = compiler_pb2.CompiledTask(template=template)
+            new_digest = digest(compiled)
+            existing = conn.execute("SELECT digest FROM tasks WHERE project=? AND domain=? AND name=? AND version=?",
+                                    _key(request.id)).fetchone()
+            if existing is not None:
+                if existing["digest"] == new_digest:
+                    raise already_exists("task with identical structure already exists")
+                raise invalid(f"{request.id.name} task with different structure already exists. (Please register "
+                              "a new version of the task):\n(content differs)")
+            now = time.time()
+            task = task_pb2.Task(id=request.id, closure=task_pb2.TaskClosure(compiled_task=compiled,
+                                                                              created_at=_timestamp(now)),
+                                 short_description=request.spec.description.short_description)
+            conn.execute("INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?)",
+                         (*_key(request.id), task.SerializeToString(), new_digest, template.type,
+                          task.short_description, now, now))
+        return task_pb2.TaskCreateResponse()
+
+    def GetTask(self, request, context):
+        with self.db.read() as conn:  # type: ignore[attr-defined]
+            return load_task(conn, request.id)
+
+    def ListTasks(self, request, context):
+        with self.db.read() as conn:  # type: ignore[attr-defined]
+            rows, token = _list(conn, "tasks", request, TASK_COLUMNS, "task", "ListTasks")
+        return task_pb2.TaskList(tasks=[task_pb2.Task.FromString(r["blob"]) for r in rows], token=token)
+
+    def ListTaskIds(self, request, context):
+        with self.db.read() as conn:  # type: ignore[attr-defined]
+            return _list_ids(conn, "tasks", request, "ListTaskIds")
+
+    # -- workflows -----------------------------------------------------------------------------
+    def CreateWorkflow(self, request, context):
+        validate_identifier(request.id, identifier_pb2.WORKFLOW, request.HasField("id"))
+        with self.db.write() as conn:  # type: ignore[attr-defined]
+            projects.validate_project_and_domain(conn, request.id.project, request.id.domain)
+            if not request.HasField("spec") or not request.spec.HasField("template"):
+                raise invalid("missing spec")
+            template = request.spec.template
+            template.id.CopyFrom(request.id)
+            tasks = []
+            for ref in _task_refs(template):
+                try:
+                    tasks.append(load_task(conn, ref).closure.compiled_task)
+                except AdminStatusError as exc:
+                    raise invalid(f"failed to compile workflow for [{id_text(request.id)}] with err: "
+                                  f"{exc.message}") from exc
+            closure = compiler_pb2.CompiledWorkflowClosure(
+                primary=compiler_pb2.CompiledWorkflow(template=template),
+                sub_workflows=[compiler_pb2.CompiledWorkflow(template=s) for s in request.spec.sub_workflows],
+                tasks=tasks)
+            new_digest = digest(closure)
+            existing = conn.execute("SELECT digest FROM workflows WHERE project=? AND domain=? AND name=? AND "
+                                    "version=?", _key(request.id)).fetchone()
+            if existing is not None:
+                if existing["digest"] == new_digest:
+                    detail = workflow_pb2.CreateWorkflowFailureReason(
+                        exists_identical_structure=workflow_pb2.WorkflowErrorExistsIdenticalStructure(id=request.id))
+                    raise already_exists("workflow with identical structure already exists", (detail,))
+                detail = workflow_pb2.CreateWorkflowFailureReason(
+                    exists_different_structure=workflow_pb2.WorkflowErrorExistsDifferentStructure(id=request.id))
+                raise invalid(f"{request.id.name} workflow with different structure already exists. (Please "
+                              "register a new version of the workflow):\n(content differs)", (detail,))
+            now = time.time()
+            workflow = workflow_pb2.Workflow(
+                id=request.id, closure=workflow_pb2.WorkflowClosure(compiled_workflow=closure,
+                                                                     created_at=_timestamp(now)),
+                short_description=request.spec.description.short_description)
+            conn.execute("INSERT INTO workflows VALUES (?,?,?,?,?,?,?,?,?)",
+                         (*_key(request.id), workflow.SerializeToString(), new_digest, workflow.short_description,
+                          now, now))
+        return workflow_pb2.WorkflowCreateResponse()
+
+    def GetWorkflow(self, request, context):
+        ident = identifier_pb2.Identifier()
+        ident.CopyFrom(request.id)
+        if ident.resource_type == identifier_pb2.UNSPECIFIED:  # the RPC layer fills it in
+            ident.resource_type = identifier_pb2.WORKFLOW
+        validate_identifier(ident, identifier_pb2.WORKFLOW, request.HasField("id"))
+        with self.db.read() as conn:  # type: ignore[attr-defined]
+            return load_workflow(conn, request.id)
+
+    def ListWorkflows(self, request, context):
+        with self.db.read() as conn:  # type: ignore[attr-defined]
+            rows, token = _list(conn, "workflows", request, WORKFLOW_COLUMNS, "workflow", "ListWorkflows")
+        result = []
+        for row in rows:
+            full = workflow_pb2.Workflow.FromString(row["blob"])
+            # flyteadmin's list carries only the interface and created_at of the closure
+            slim = workflow_pb2.Workflow(id=full.id, short_description=full.short_description)
+            slim.closure.created_at.CopyFrom(full.closure.created_at)
+            slim.closure.compiled_workflow.primary.template.interface.CopyFrom(
+                full.closure.compiled_workflow.primary.template.interface)
+            result.append(slim)
+        return workflow_pb2.WorkflowList(workflows=result, token=token)
+
+    def ListWorkflowIds(self, request, context):
+        with self.db.read() as conn:  # type: ignore[attr-defined]
+            return _list_ids(conn, "workflows", request, "ListWorkflowIds")
+
+    # -- named entities ------------------------------------------------------------------------
+    def _named_entity(self, conn: sqlite3.Connection, resource_type: int, ident: object) -> common_pb2.NamedEntity:
+        table = BASE_TABLES[resource_type]
+        exists = conn.execute(f"SELECT 1 FROM {table} WHERE project=? AND domain=? AND name=? LIMIT 1",
+                              (ident.project, ident.domain, ident.name)).fetchone()  # type: ignore[attr-defined]
+        if exists is None:
+            raise not_found("entry not found")
+        meta = conn.execute("SELECT description, state FROM named_entity_metadata WHERE resource_type=? AND "
+                            "project=? AND domain=? AND name=?",
+                            (resource_type, ident.project, ident.domain, ident.name)).fetchone()  # type: ignore
+        return common_pb2.NamedEntity(
+            resource_type=resource_type,
+            id=common_pb2.NamedEntityIdentifier(project=ident.project, domain=ident.domain,  # type: ignore
+                                                name=ident.name),  # type: ignore[attr-defined]
+            metadata=common_pb2.NamedEntityMetadata(description=meta["description"] if meta else "",
+                                                    state=meta["state"] if meta else 0))
+
+    @staticmethod
+    def _check_named(request: object, need_metadata: bool) -> None:
+        if request.resource_type not in BASE_TABLES:  # type: ignore[attr-defined]
+            if request.resource_type == identifier_pb2.DATASET:  # type: ignore[attr-defined]
+                raise invalid("Cannot get NamedEntityMetadata for resource type: DATASET")
+            raise invalid("invalid value for resource_type")
+        for field in ("project", "domain", "name"):
+            if not getattr(request.id, field):  # type: ignore[attr-defined]
+                raise invalid(f"missing {field}")
+        if need_metadata and not request.HasField("metadata"):  # type: ignore[attr-defined]
+            raise invalid("missing metadata")
+
+    def GetNamedEntity(self, request, context):
+        self._check_named(request, False)
+        with self.db.read() as conn:  # type: ignore[attr-defined]
+            return self._named_entity(conn, request.resource_type, request.id)
+
+    def UpdateNamedEntity(self, request, context):
+        self._check_named(request, True)
+        with self.db.write() as conn:  # type: ignore[attr-defined]
+            self._named_entity(conn, request.resource_type, request.id)
+            key = (request.resource_type, request.id.project, request.id.domain, request.id.name)
+            existing = conn.execute("SELECT description FROM named_entity_metadata WHERE resource_type=? AND "
+                                    "project=? AND domain=? AND name=?", key).fetchone()
+            if existing is None:
+                conn.execute("INSERT INTO named_entity_metadata VALUES (?,?,?,?,?,?)",
+                             (*key, request.metadata.description, int(request.metadata.state)))
+            else:  # later writes: state always, description only when non-empty (GORM Assign)
+                description = request.metadata.description or existing["description"]
+                conn.execute("UPDATE named_entity_metadata SET description=?, state=? WHERE resource_type=? AND "
+                             "project=? AND domain=? AND name=?", (description, int(request.metadata.state), *key))
+        return common_pb2.NamedEntityUpdateResponse()
+
+    def ListNamedEntities(self, request, context):
+        if request.resource_type not in BASE_TABLES:
+            raise invalid("invalid value for resource_type")
+        if not request.project:
+            raise invalid("missing project")
+        if not request.domain:
+            raise invalid("missing domain")
+        if request.limit <= 0:
+            raise invalid("invalid value for limit")
+        text = request.filters or "not_like(name,.flytegen%)"
+        columns = {"project": "b.project", "domain": "b.domain", "name": "b.name",
+                   "description": "COALESCE(m.description, '')", "state": "COALESCE(m.state, 0)"}
+        meta_columns = {"description": "COALESCE(m.description, '')", "state": "COALESCE(m.state, 0)",
+                        "name": "b.name"}
+        clauses, args = filters.where_clauses(text, "entities", {"entities": columns,
+                                                                 "named_entity_metadata": meta_columns})
+        offset = filters.parse_token(request.token, "ListNamedEntities")
+        table = BASE_TABLES[request.resource_type]
+        # flyteadmin pages the distinct names *before* applying filters (pages can come back short).
+        sql = (f"SELECT b.project, b.domain, b.name, m.description, m.state FROM "
+               f"(SELECT DISTINCT project, domain, name FROM {table} WHERE project=? AND domain=? "
+               f"ORDER BY name LIMIT ? OFFSET ?) b LEFT JOIN named_entity_metadata m ON m.resource_type=? AND "
+               f"m.project=b.project AND m.domain=b.domain AND m.name=b.name"
+               + (f" WHERE {' AND '.join(clauses)}" if clauses else "") + " ORDER BY b.name")
+        params = [request.project, request.domain, request.limit, offset, request.resource_type, *args]
+        with self.db.read() as conn:  # type: ignore[attr-defined]
+            page = conn.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT name FROM {table} WHERE project=? AND "
+                                "domain=? LIMIT ? OFFSET ?)",
+                                (request.project, request.domain, request.limit, offset)).fetchone()[0]
+            rows = conn.execute(sql, params).fetchall()
+        entities = [common_pb2.NamedEntity(
+            resource_type=request.resource_type,
+            id=common_pb2.NamedEntityIdentifier(project=r[0], domain=r[1], name=r[2]),
+            metadata=common_pb2.NamedEntityMetadata(description=r[3] or "", state=r[4] or 0)) for r in rows]
+        return common_pb2.NamedEntityList(entities=entities,
+                                          token=filters.next_token(offset, page, request.limit))
+

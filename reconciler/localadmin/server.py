@@ -1,0 +1,99 @@
+"""Start and stop the embedded admin: a threaded gRPC server on loopback over one SQLite file."""
+
+from __future__ import annotations
+
+import time
+from concurrent import futures
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import grpc
+from flyteidl.service import admin_pb2_grpc
+
+from reconciler.localadmin.aids import WRITE_METHODS, Aids, AidsInterceptor
+from reconciler.localadmin.db import Database
+from reconciler.localadmin.service import LocalAdminConfig, LocalAdminServicer
+
+DEFAULT_WORKERS = 16
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+class LocalAdmin:
+    """A running embedded admin. Use ``LocalAdmin.start(...)`` as a context manager."""
+
+    def __init__(self, server: grpc.Server, servicer: LocalAdminServicer, interceptor: AidsInterceptor,
+                 host: str, port: int) -> None:
+        self.server = server
+        self.servicer = servicer
+        self._interceptor = interceptor
+        self.host = host
+        self.port = port
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def db(self) -> Database:
+        return self.servicer.db
+
+    @classmethod
+    def start(cls, *, db_path: str | Path, port: int = 0, host: str = "127.0.0.1",
+              config: LocalAdminConfig | None = None, aids: Aids | None = None, seed_samples: bool = False,
+              lifecycle: Any = None, clock: Any = None, workers: int = DEFAULT_WORKERS,
+              extra_interceptors: tuple[grpc.ServerInterceptor, ...] = (),
+              credentials: grpc.ServerCredentials | None = None) -> LocalAdmin:
+        config = config or LocalAdminConfig()
+        if lifecycle is not None:
+            config = replace(config, lifecycle=lifecycle)
+        if clock is not None:
+            config = replace(config, clock=clock)
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        servicer = LocalAdminServicer(Database(db_path), config)
+        interceptor = AidsInterceptor(aids or Aids())
+        server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="localadmin"),
+            interceptors=(interceptor, *extra_interceptors),
+            options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                     ("grpc.so_reuseport", 0)],
+        )
+        admin_pb2_grpc.add_AdminServiceServicer_to_server(servicer, server)
+        bind = f"{host}:{port}"
+        bound = server.add_secure_port(bind, credentials) if credentials else server.add_insecure_port(bind)
+        server.start()
+        admin = cls(server, servicer, interceptor, host, bound)
+        if seed_samples:
+            from reconciler.localadmin.seed import seed_samples as seed
+
+            try:
+                seed(admin)
+            except BaseException:
+                admin.stop()
+                raise
+            interceptor.reset()  # seeding is setup, not part of what a test counts
+        return admin
+
+    def counters(self) -> dict[str, int]:
+        return self._interceptor.snapshot()
+
+    def reset_counters(self) -> None:
+        self._interceptor.reset()
+
+    def write_calls(self) -> int:
+        return sum(n for method, n in self.counters().items() if method in WRITE_METHODS)
+
+    def stop(self, grace: float = 0.5) -> None:
+        self.server.stop(grace).wait()
+        self.servicer.db.close()
+
+    def wait(self) -> None:
+        while True:
+            time.sleep(3600)
+
+    def __enter__(self) -> LocalAdmin:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,57 @@
+"""The embedded admin's AdminService: one servicer composed of one mixin per resource family.
+
+Every RPC a mixin implements is wrapped by ``status.guard`` so mixins simply raise
+``AdminStatusError``; RPCs no mixin implements answer UNIMPLEMENTED (the generated base class).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flyteidl.admin import version_pb2
+from flyteidl.service import admin_pb2_grpc
+
+from reconciler import __version__
+from reconciler.localadmin import attributes, entities, executions, launchplans, projects
+from reconciler.localadmin.db import Database
+from reconciler.localadmin.lifecycle import LifecycleSettings
+from reconciler.localadmin.status import guard
+
+CONTROL_PLANE_VERSION = "v1.16.8"
+
+
+@dataclass(frozen=True)
+class LocalAdminConfig:
+    domains: tuple[str, ...] = projects.DEFAULT_DOMAINS
+    lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
+    clock: Callable[[], float] = time.time
+
+
+class LocalAdminServicer(projects.ProjectsMixin, entities.EntitiesMixin, launchplans.LaunchPlansMixin,
+                         attributes.AttributesMixin, executions.ExecutionsMixin,
+                         admin_pb2_grpc.AdminServiceServicer):
+    def __init__(self, db: Database, config: LocalAdminConfig) -> None:
+        self.db = db
+        self.config = config
+        projects.configure_domains(db.path, config.domains)
+        for module in (projects, entities, launchplans, attributes, executions):
+            db.ensure_schema(module.SCHEMA)
+
+    def GetVersion(self, request, context):
+        return version_pb2.GetVersionResponse(control_plane_version=version_pb2.Version(
+            Version=f"{CONTROL_PLANE_VERSION}-reconciler-local", Build=__version__, BuildTime=""))
+
+
+def _wrap_rpcs() -> None:
+    base = admin_pb2_grpc.AdminServiceServicer
+    for name in dir(base):
+        if name.startswith("_"):
+            continue
+        method = getattr(LocalAdminServicer, name)
+        if method is not getattr(base, name):
+            setattr(LocalAdminServicer, name, guard(method))
+
+
+_wrap_rpcs()
