@@ -46,7 +46,9 @@ def comparable_attribute(attr_type: str, value: Any) -> Any:
         return sorted(({**o, "missingPluginBehavior": o.get("missingPluginBehavior", "fail")} for o in value),
                       key=lambda o: str(o.get("taskType")))
     if attr_type == "workflow_execution_config" and isinstance(value, dict):
-        return {k: v for k, v in value.items() if v not in (None, {}, [])}
+        # Admin cannot tell an explicit ``overwriteCache: false`` or an empty map from an absent one.
+        return {k: v for k, v in value.items()
+                if v not in (None, {}, [], "") and not (k in ("overwriteCache", "maxParallelism") and not v)}
     if attr_type == "cluster_resource" and isinstance(value, dict):
         return {k: str(v) for k, v in value.items()}
     return value

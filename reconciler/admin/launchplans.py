@@ -1,0 +1,125 @@
+"""Build the exact LaunchPlanSpec to register from a manifest's LaunchPlan spec and the workflow.
+
+Inputs the manifest does not set take their defaults from the workflow's default launch plan (same
+name and version, which ``pyflyte register`` creates with the Python defaults), as flytekit's
+``LaunchPlan`` does; inputs with no default anywhere are sent as required, which is exactly Admin's
+own augmentation, so the stored spec equals what we send. The message shape never varies for the
+same manifest (Admin hashes the message: present-but-empty differs from absent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flyteidl.admin import common_pb2, launch_plan_pb2, schedule_pb2
+from flyteidl.core import execution_pb2, identifier_pb2, interface_pb2, security_pb2
+
+from reconciler.admin.convert import launch_plan_spec_body
+from reconciler.admin.literals import to_literal
+from reconciler.errors import PlanError
+
+_UNITS = {"minute": schedule_pb2.MINUTE, "hour": schedule_pb2.HOUR, "day": schedule_pb2.DAY}
+_PHASES = {"succeeded": 4, "failed": 6, "timed_out": 8, "aborted": 7}
+_TIERS = {"undefined": 0, "high": 1, "medium": 2, "low": 3}
+
+
+@dataclass(frozen=True)
+class WorkflowInfo:
+    id: identifier_pb2.Identifier
+    interface: Any  # flyteidl.core.interface_pb2.TypedInterface
+    default_launch_plan: launch_plan_pb2.LaunchPlanSpec | None = None
+
+
+def _schedule(spec: dict[str, Any]) -> schedule_pb2.Schedule | None:
+    schedule = spec.get("schedule")
+    if not schedule:
+        return None
+    result = schedule_pb2.Schedule(kickoff_time_input_arg=schedule.get("kickoffTimeInput") or "")
+    if schedule.get("cron"):
+        result.cron_schedule.CopyFrom(schedule_pb2.CronSchedule(schedule=schedule["cron"],
+                                                                 offset=schedule.get("offset") or ""))
+    elif schedule.get("rate"):
+        rate = schedule["rate"]
+        result.rate.CopyFrom(schedule_pb2.FixedRate(value=int(rate["value"]), unit=_UNITS[rate["unit"]]))
+    return result
+
+
+def _notifications(spec: dict[str, Any]) -> list[common_pb2.Notification]:
+    notes = []
+    for note in spec.get("notifications") or []:
+        phases = [_PHASES[p] for p in note.get("phases", [])]
+        n = common_pb2.Notification(phases=phases)
+        if note.get("email"):
+            n.email.CopyFrom(common_pb2.EmailNotification(recipients_email=list(note["email"])))
+        elif note.get("slack"):
+            n.slack.CopyFrom(common_pb2.SlackNotification(recipients_email=list(note["slack"])))
+        elif note.get("pagerDuty"):
+            n.pager_duty.CopyFrom(common_pb2.PagerDutyNotification(recipients_email=list(note["pagerDuty"])))
+        notes.append(n)
+    return notes
+
+
+def build_launch_plan_spec(address: str, spec: dict[str, Any], workflow: WorkflowInfo,
+                           source: str = "") -> tuple[launch_plan_pb2.LaunchPlanSpec, dict[str, Any]]:
+    """Return ``(spec proto, spec body)``; raises PlanError naming the manifest field on a bad input."""
+    where = f"{address}{' (' + source + ')' if source else ''}"
+    variables = workflow.interface.inputs.variables
+    fixed = spec.get("fixedInputs") or {}
+    defaults = spec.get("defaultInputs") or {}
+    for name in [*fixed, *defaults]:
+        if name not in variables:
+            known = ", ".join(sorted(variables)) or "none"
+            field = "fixedInputs" if name in fixed else "defaultInputs"
+            raise PlanError(f"{where}: spec.{field}.{name}: workflow {workflow.id.name!r} has no input {name!r} "
+                            f"(its inputs: {known})")
+    base_defaults = workflow.default_launch_plan.default_inputs.parameters if workflow.default_launch_plan else {}
+    result = launch_plan_pb2.LaunchPlanSpec(workflow_id=workflow.id)
+    try:
+        for name, value in sorted(fixed.items()):
+            result.fixed_inputs.literals[name].CopyFrom(to_literal(value, variables[name].type, name))
+        for name, var in sorted(variables.items()):
+            if name in fixed:
+                continue
+            param = interface_pb2.Parameter(var=interface_pb2.Variable(type=var.type, description=var.description))
+            if name in defaults:
+                param.default.CopyFrom(to_literal(defaults[name], var.type, name))
+            elif name in base_defaults and base_defaults[name].HasField("default"):
+                param.default.CopyFrom(base_defaults[name].default)
+            else:
+                param.required = True
+            result.default_inputs.parameters[name].CopyFrom(param)
+    except PlanError as exc:
+        raise PlanError(f"{where}: spec inputs: {exc}") from exc
+    schedule = _schedule(spec)
+    kickoff = schedule.kickoff_time_input_arg if schedule else ""
+    if schedule is not None:
+        unbound = sorted(n for n, p in result.default_inputs.parameters.items() if p.required and n != kickoff)
+        if unbound:
+            raise PlanError(f"{where}: spec.schedule: required input(s) {', '.join(unbound)} have no value; a "
+                            "scheduled launch plan must bind every input except the kickoff input (set them in "
+                            "fixedInputs or defaultInputs)")
+        result.entity_metadata.schedule.CopyFrom(schedule)
+    result.entity_metadata.notifications.extend(_notifications(spec))
+    if spec.get("labels"):
+        result.labels.values.update(spec["labels"])
+    if spec.get("annotations"):
+        result.annotations.values.update(spec["annotations"])
+    if spec.get("serviceAccount") or spec.get("iamRole"):
+        result.security_context.CopyFrom(security_pb2.SecurityContext(run_as=security_pb2.Identity(
+            k8s_service_account=spec.get("serviceAccount") or "", iam_role=spec.get("iamRole") or "")))
+    if spec.get("rawOutputDataPrefix"):
+        result.raw_output_data_config.output_location_prefix = spec["rawOutputDataPrefix"]
+    if spec.get("maxParallelism"):
+        result.max_parallelism = int(spec["maxParallelism"])
+    if spec.get("interruptible") is not None:
+        result.interruptible.value = bool(spec["interruptible"])
+    result.overwrite_cache = bool(spec.get("overwriteCache", False))
+    for key, value in sorted((spec.get("envs") or {}).items()):
+        result.envs.values.add(key=key, value=str(value))
+    if spec.get("qualityOfService"):
+        result.quality_of_service.CopyFrom(execution_pb2.QualityOfService(
+            tier=_TIERS[str(spec["qualityOfService"].get("tier", "undefined")).lower()]))
+    return result, launch_plan_spec_body(result)
+
+

@@ -1,0 +1,241 @@
+"""Read live state with the fewest round trips the API allows, concurrently and bounded.
+
+Calls for one plan: ListProjects (paged; a filter so archived projects are listed too),
+ListMatchableAttributes once per writable type (raw rows of every level, for all projects),
+ListActiveLaunchPlans once per managed project-domain (every active version, so two-actives are
+seen without extra calls), ListNamedEntities per project-domain that has metadata to compare.
+Then, only for launch plans whose desired version is not already active: GetLaunchPlan for that
+version, and only for those that must be registered, GetWorkflow and the workflow's default launch
+plan to build the exact spec. Never one call per resource where a list call serves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from flyteidl.admin import common_pb2, launch_plan_pb2, matchable_resource_pb2, project_pb2
+from flyteidl.core import identifier_pb2
+from google.protobuf.json_format import MessageToDict
+
+from reconciler.admin.convert import (
+    RESOURCE_TYPES,
+    attribute_value_from_proto,
+    launch_plan_spec_body,
+    named_entity_body,
+    project_body,
+)
+from reconciler.admin.launchplans import WorkflowInfo, build_launch_plan_spec
+from reconciler.admin.pages import PAGE_SIZE, paginate
+from reconciler.errors import PlanError
+from reconciler.model.launchplan_version import derive_version
+from reconciler.model.state import Resource, State, attributes_address, launch_plan_address, workflow_address
+
+DEFAULT_CONCURRENCY = 8
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class LaunchPlanIntent:
+    address: str
+    project: str
+    domain: str
+    name: str
+    workflow: tuple[str, str, str, str]  # project, domain, name, version or "latest"
+    spec: dict[str, Any]  # the manifest spec (camelCase)
+    pinned_version: str | None = None
+    active: bool = True
+    description: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ObserveRequest:
+    projects: list[str]
+    domains: list[str]
+    launch_plans: list[LaunchPlanIntent] = field(default_factory=list)
+    workflows_metadata: set[tuple[str, ...]] = field(default_factory=set)
+    attributes: bool = True
+    concurrency: int = DEFAULT_CONCURRENCY
+
+
+@dataclass(frozen=True)
+class Observation:
+    actual: State
+    desired_launch_plans: list[Resource]
+    resolved: dict[str, str]
+    calls: dict[str, int]
+
+
+def _pmap(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
+    items = list(items)
+    if len(items) <= 1:
+        return [fn(i) for i in items]
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
+        return list(pool.map(fn, items))
+
+
+def _projects(client: Any, wanted: set[str]) -> list[Resource]:
+    # Any filter replaces the default "hide archived" one, so archived projects are listed too.
+    listed = paginate(client, "ListProjects", lambda token: project_pb2.ProjectListRequest(
+        limit=PAGE_SIZE, token=token, filters="ne(state,-1)",
+        sort_by=common_pb2.Sort(key="identifier", direction=common_pb2.Sort.ASCENDING)), "projects")
+    return [Resource(f"project/{p.id}", project_body(p)) for p in listed if p.id in wanted]
+
+
+def _attributes(client: Any, projects: set[str], workers: int) -> list[Resource]:
+    def one(attr_type: str) -> list[Resource]:
+        response = client.call("ListMatchableAttributes", matchable_resource_pb2.ListMatchableAttributesRequest(
+            resource_type=RESOURCE_TYPES[attr_type]), target=attr_type)
+        rows = []
+        for config in response.configurations:
+            if config.project not in projects or config.launch_plan:
+                continue
+            converted = attribute_value_from_proto(config.attributes)
+            if converted is None:
+                continue
+            address = attributes_address(config.project, config.domain or None, config.workflow or None, attr_type)
+            rows.append(Resource(address, {"value": converted[1]}))
+        return rows
+
+    return [r for rows in _pmap(one, list(RESOURCE_TYPES), workers) for r in rows]
+
+
+def _active(client: Any, pair: tuple[str, str]) -> list[launch_plan_pb2.LaunchPlan]:
+    project, domain = pair
+    return list(paginate(client, "ListActiveLaunchPlans", lambda token: launch_plan_pb2.ActiveLaunchPlanListRequest(
+        project=project, domain=domain, limit=PAGE_SIZE, token=token,
+        sort_by=common_pb2.Sort(key="name", direction=common_pb2.Sort.ASCENDING)), "launch_plans",
+        target=f"{project}/{domain}"))
+
+
+def _named(client: Any, args: tuple[int, str, str]) -> list[common_pb2.NamedEntity]:
+    resource_type, project, domain = args
+    # No filters: Admin pages before filtering (§5.3); a large page and client-side filtering is exact.
+    return list(paginate(client, "ListNamedEntities", lambda token: common_pb2.NamedEntityListRequest(
+        resource_type=resource_type, project=project, domain=domain, limit=PAGE_SIZE, token=token,
+        sort_by=common_pb2.Sort(key="name", direction=common_pb2.Sort.ASCENDING)), "entities",
+        target=f"{project}/{domain}"))
+
+
+def _lp_id(project: str, domain: str, name: str, version: str) -> identifier_pb2.Identifier:
+    return identifier_pb2.Identifier(resource_type=identifier_pb2.LAUNCH_PLAN, project=project, domain=domain,
+                                     name=name, version=version)
+
+
+def _resolve_latest(client: Any, ref: tuple[str, str, str, str]) -> str:
+    project, domain, name, _ = ref
+    response = client.call("ListWorkflows", common_pb2.ResourceListRequest(
+        id=common_pb2.NamedEntityIdentifier(project=project, domain=domain, name=name), limit=1,
+        sort_by=common_pb2.Sort(key="created_at", direction=common_pb2.Sort.DESCENDING)),
+        target=f"{project}/{domain}/{name}")
+    if not response.workflows:
+        raise PlanError(f"workflow {project}/{domain}/{name} has no registered version to resolve `latest` to")
+    return response.workflows[0].id.version
+
+
+def _workflow_info(client: Any, ref: tuple[str, str, str, str]) -> WorkflowInfo:
+    project, domain, name, version = ref
+    wf_id = identifier_pb2.Identifier(resource_type=identifier_pb2.WORKFLOW, project=project, domain=domain,
+                                      name=name, version=version)
+    target = f"{project}/{domain}/{name}@{version}"
+    from reconciler.errors import NotFoundError
+
+    try:
+        workflow = client.call("GetWorkflow", common_pb2.ObjectGetRequest(id=wf_id), target=target)
+    except NotFoundError as exc:
+        raise PlanError(f"workflow {target} is not registered in Flyte Admin",
+                        hint="register it first (pyflyte register) or fix spec.workflow") from exc
+    default = client.try_call("GetLaunchPlan", common_pb2.ObjectGetRequest(id=_lp_id(project, domain, name, version)),
+                              target=target)
+    return WorkflowInfo(id=wf_id, interface=workflow.closure.compiled_workflow.primary.template.interface,
+                        default_launch_plan=default.spec if default is not None else None)
+
+
+def observe(client: Any, request: ObserveRequest) -> Observation:
+    workers = request.concurrency
+    projects = set(request.projects)
+    pairs = sorted({(p, d) for p in projects for d in request.domains}
+                   | {(i.project, i.domain) for i in request.launch_plans})
+    meta_pairs = sorted({(identifier_pb2.WORKFLOW, p, d) for p, d, _n in request.workflows_metadata}
+                        | {(identifier_pb2.LAUNCH_PLAN, i.project, i.domain) for i in request.launch_plans
+                           if i.description})
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        f_projects = pool.submit(_projects, client, projects)
+        f_attrs = pool.submit(_attributes, client, projects, workers) if request.attributes else None
+        f_named = pool.submit(_pmap, lambda a: (a, _named(client, a)), meta_pairs, workers)
+        actives = _pmap(lambda pair: _active(client, pair), pairs, workers)
+        resources: list[Resource] = list(f_projects.result())
+        if f_attrs is not None:
+            resources += f_attrs.result()
+        named = dict(f_named.result())
+
+    active_by_name: dict[str, list[launch_plan_pb2.LaunchPlan]] = {}
+    for plans in actives:
+        for plan in plans:
+            address = launch_plan_address(plan.id.project, plan.id.domain, plan.id.name)
+            active_by_name.setdefault(address, []).append(plan)
+    lp_descriptions: dict[str, str] = {}
+    for (resource_type, project, domain), entities in named.items():
+        for entity in entities:
+            if resource_type == identifier_pb2.WORKFLOW:
+                if (project, domain, entity.id.name) in request.workflows_metadata:
+                    resources.append(Resource(workflow_address(project, domain, entity.id.name),
+                                              named_entity_body(entity)))
+            else:
+                lp_descriptions[launch_plan_address(project, domain, entity.id.name)] = entity.metadata.description
+
+    # Resolve desired versions (latest workflow versions first, then content hashes).
+    resolved: dict[str, str] = {}
+    latest_refs = sorted({i.workflow for i in request.launch_plans if i.workflow[3] == "latest"})
+    for ref, version in zip(latest_refs, _pmap(lambda r: _resolve_latest(client, r), latest_refs, workers),
+                            strict=True):
+        resolved[f"workflow/{ref[0]}/{ref[1]}/{ref[2]}"] = version
+
+    def workflow_ref(intent: LaunchPlanIntent) -> tuple[str, str, str, str]:
+        p, d, n, v = intent.workflow
+        return (p, d, n, resolved[f"workflow/{p}/{d}/{n}"] if v == "latest" else v)
+
+    versions = {i.address: i.pinned_version or derive_version(i.spec, workflow_ref(i)) for i in request.launch_plans}
+    versions_seen: dict[str, dict[str, Any]] = {
+        address: {p.id.version: launch_plan_spec_body(p.spec) for p in plans}
+        for address, plans in active_by_name.items()}
+    unseen = [i for i in request.launch_plans if versions[i.address] not in versions_seen.get(i.address, {})]
+    fetched = _pmap(lambda i: client.try_call("GetLaunchPlan", common_pb2.ObjectGetRequest(
+        id=_lp_id(i.project, i.domain, i.name, versions[i.address])), target=i.address), unseen, workers)
+    for intent, plan in zip(unseen, fetched, strict=True):
+        if plan is not None:
+            versions_seen.setdefault(intent.address, {})[plan.id.version] = launch_plan_spec_body(plan.spec)
+
+    # Build specs only where needed: versions to register, and pinned versions to compare.
+    to_build = [i for i in request.launch_plans
+                if versions[i.address] not in versions_seen.get(i.address, {}) or i.pinned_version]
+    refs = sorted({workflow_ref(i) for i in to_build})
+    infos = dict(zip(refs, _pmap(lambda ref: _workflow_info(client, ref), refs, workers), strict=True))
+
+    desired: list[Resource] = []
+    for intent in request.launch_plans:
+        ref = workflow_ref(intent)
+        body: dict[str, Any] = {
+            "version": versions[intent.address], "active": intent.active, "description": intent.description,
+            "workflow": {"project": ref[0], "domain": ref[1], "name": ref[2], "version": ref[3]},
+            "spec": None, "pinned": intent.pinned_version is not None}
+        payload = None
+        if ref in infos and intent in to_build:
+            spec, spec_body = build_launch_plan_spec(intent.address, intent.spec, infos[ref], intent.source)
+            body["spec"] = spec_body
+            payload = {"spec": MessageToDict(spec, preserving_proto_field_name=True)}
+        desired.append(Resource(intent.address, body, payload=payload, source=intent.source))
+
+    managed = {i.address for i in request.launch_plans}
+    for address in sorted(set(active_by_name) | (managed & set(versions_seen))):
+        resources.append(Resource(address, {
+            "activeVersions": sorted(p.id.version for p in active_by_name.get(address, [])),
+            "description": lp_descriptions.get(address) or None,
+            "versions": versions_seen.get(address, {})}))
+    return Observation(actual=State.of(resources), desired_launch_plans=desired, resolved=resolved,
+                       calls=dict(client.calls))

@@ -1,0 +1,57 @@
+"""``flyte-reconciler sandbox serve``: run the embedded Flyte Admin in the foreground on loopback."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+import click
+
+from reconciler.connect import SANDBOX_DB
+
+
+@click.group("sandbox")
+def sandbox_group() -> None:
+    """The embedded Flyte Admin (gRPC + SQLite) for demos, local use and tests."""
+
+
+@sandbox_group.command("serve")
+@click.option("--port", type=int, default=8089, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Bind address (loopback by default).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=SANDBOX_DB,
+              show_default=True, help="SQLite file holding the admin's state.")
+@click.option("--seed", "seed_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Register serialized entities (pyflyte package/serialize output) from this directory.")
+@click.option("--samples/--no-samples", default=True, show_default=True,
+              help="Seed the sample projects and workflows the sample manifests use.")
+@click.option("--inject-latency-ms", type=float, default=0.0, help="Testing aid: sleep this long in every RPC.")
+@click.option("--inject-unavailable", type=click.FloatRange(0, 1), default=0.0,
+              help="Testing aid: fail this fraction of RPCs with UNAVAILABLE.")
+@click.option("--inject-seed", type=int, default=0, help="Testing aid: seed of the injected failures.")
+def serve_command(port: int, host: str, db_path: Path, seed_dir: Path | None, samples: bool,
+                  inject_latency_ms: float, inject_unavailable: float, inject_seed: int) -> None:
+    """Serve Flyte Admin's AdminService until Ctrl-C / SIGTERM; prints the call counters on exit."""
+    from reconciler.localadmin import LocalAdmin
+    from reconciler.localadmin.aids import Aids
+
+    aids = Aids(latency_ms=inject_latency_ms, unavailable_rate=inject_unavailable, seed=inject_seed)
+    stop = threading.Event()
+    with LocalAdmin.start(db_path=db_path, port=port, host=host, aids=aids, seed_samples=samples) as admin:
+        if seed_dir is not None:
+            from reconciler.localadmin.seed import seed_directory
+
+            seed_directory(admin, seed_dir)
+        click.echo(f"Flyte Admin (embedded) listening on {admin.address} (db: {db_path})", err=True)
+        click.echo(f"  try: flyte-reconciler plan manifests/ --endpoint {admin.address} --insecure", err=True)
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGUSR1, lambda *_: click.echo(f"calls: {admin.counters()}", err=True))
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        click.echo(f"calls: {admin.counters()}", err=True)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(sandbox_group)
