@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from pathlib import Path
@@ -46,10 +47,8 @@ def serve_command(port: int, host: str, db_path: Path, seed_dir: Path | None, sa
         click.echo(f"  try: flyte-reconciler plan manifests/ --endpoint {admin.address} --insecure", err=True)
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGUSR1, lambda *_: click.echo(f"calls: {admin.counters()}", err=True))
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
         click.echo(f"calls: {admin.counters()}", err=True)
 
 

@@ -1,0 +1,50 @@
+"""Options that select and render manifests, shared by validate, plan, apply and diff."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from reconciler.errors import ConfigError
+from reconciler.manifests import LoadedManifests, load_config, load_manifests
+
+DEFAULT_PATHS = ("manifests/",)
+
+
+def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
+    result = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--var {item!r} is not KEY=VALUE")
+        result[key] = value
+    return result
+
+
+def manifest_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path()),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="Run configuration (default: flyte-reconciler.yaml at the manifests' root)."),
+        click.option("--env", "env", metavar="NAME", envvar="FLYTE_RECONCILER_ENV",
+                     help="Environment of flyte-reconciler.yaml (its endpoint and template vars)."),
+        click.option("--var", "variables", multiple=True, metavar="KEY=VALUE", help="Template variable (repeatable)."),
+        click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                     help="YAML file of template variables (repeatable)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def load_from_options(kwargs: dict[str, Any]) -> tuple[LoadedManifests, str | None]:
+    """Pop the manifest options from ``kwargs``, load and validate; returns (manifests, environment)."""
+    paths = list(kwargs.pop("paths", ()) or DEFAULT_PATHS)
+    environment = kwargs.pop("env", None)
+    config = load_config(kwargs.pop("config_path", None), paths)
+    loaded = load_manifests(paths, config=config, environment=environment,
+                            variables=_parse_vars(tuple(kwargs.pop("variables", ()))),
+                            var_files=list(kwargs.pop("var_files", ())))
+    return loaded, environment

@@ -1,0 +1,113 @@
+"""Field checks with the limits real Flyte Admin enforces; each raises ValueError("problem (expected)")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_BACKFILL_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+_GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
+_CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+_MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
+_DAYS = "SUN MON TUE WED THU FRI SAT".split()
+_CRON_NAMES: tuple[dict[str, int], ...] = ({}, {}, {}, {m: i + 1 for i, m in enumerate(_MONTHS)},
+                                          {d: i for i, d in enumerate(_DAYS)})
+_FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
+
+
+def project_id(value: str) -> str:
+    if len(value) > 63:
+        raise ValueError(f"{value!r} is {len(value)} characters long (a DNS-1123 label of at most 63 characters)")
+    if not _DNS_LABEL.match(value):
+        raise ValueError(f"{value!r} is not a valid project id (a DNS-1123 label: lowercase letters, digits and "
+                         "'-', starting and ending with a letter or digit)")
+    return value
+
+
+def max_bytes(value: str, limit: int, what: str) -> str:
+    size = len(value.encode())
+    if size > limit:
+        raise ValueError(f"{what} is {size} bytes long (at most {limit} bytes, Flyte Admin's limit)")
+    return value
+
+
+def labels(values: Mapping[str, str], what: str = "labels") -> Mapping[str, str]:
+    if len(values) > 16:
+        raise ValueError(f"{len(values)} {what} given (at most 16)")
+    for key, value in values.items():
+        name = key
+        if "/" in key:
+            prefix, name = key.split("/", 1)
+            if len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix):
+                raise ValueError(f"label key {key!r} has an invalid prefix (a DNS-1123 subdomain)")
+        if not name or len(name) > 63 or not _NAME_PART.match(name):
+            raise ValueError(f"label key {key!r} is invalid (at most 63 characters: alphanumerics, '-', '_', '.', "
+                             "starting and ending with an alphanumeric)")
+        if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
+            raise ValueError(f"label value {value!r} of {key!r} is invalid (empty, or at most 63 characters: "
+                             "alphanumerics, '-', '_', '.', starting and ending with an alphanumeric)")
+    return values
+
+
+def _cron_value(token: str, index: int) -> int:
+    names = _CRON_NAMES[index]
+    if token.upper() in names:
+        return names[token.upper()]
+    if not token.isdigit():
+        raise ValueError(f"{_FIELD_NAMES[index]} field has {token!r}")
+    number = int(token)
+    low, high = _CRON_RANGES[index]
+    if not low <= number <= high:
+        raise ValueError(f"{_FIELD_NAMES[index]} {number} is out of range {low}-{high}")
+    return number
+
+
+def _cron_field(text: str, index: int) -> None:
+    for part in text.split(","):
+        base, _, step = part.partition("/")
+        if step and (not step.isdigit() or int(step) == 0):
+            raise ValueError(f"{_FIELD_NAMES[index]} field has step {step!r}")
+        if base in ("*", "?"):
+            continue
+        start, _, end = base.partition("-")
+        _cron_value(start, index)
+        if end:
+            _cron_value(end, index)
+
+
+def cron(expression: str) -> str:
+    expr = expression.strip()
+    for prefix in ("TZ=", "CRON_TZ="):
+        if expr.startswith(prefix):
+            expr = expr.split(" ", 1)[1] if " " in expr else ""
+    if expr.startswith("@"):
+        if expr in DESCRIPTORS:
+            return expression
+        if expr.startswith("@every ") and _GO_DURATION.match(expr[7:].strip()):
+            return expression
+        raise ValueError(f"unknown descriptor {expr!r} (one of {', '.join(DESCRIPTORS)} or '@every <duration>')")
+    fields = expr.split()
+    if len(fields) == 6:
+        raise ValueError(f"{expression!r} has 6 fields: Flyte Admin rejects AWS/Quartz 6-field syntax (exactly 5 "
+                         "fields: minute hour day-of-month month day-of-week)")
+    if len(fields) != 5:
+        raise ValueError(f"{expression!r} has {len(fields)} fields (exactly 5: minute hour day-of-month month "
+                         "day-of-week, or a descriptor such as @daily)")
+    for index, text in enumerate(fields):
+        try:
+            _cron_field(text, index)
+        except ValueError as exc:
+            raise ValueError(f"{expression!r}: {exc} (a valid 5-field cron expression)") from exc
+    return expression
+
+
+def backfill_name(value: str) -> str:
+    if len(value) > 30 or not _BACKFILL_NAME.match(value):
+        raise ValueError(f"{value!r} cannot be used in execution names (lowercase letters, digits and '-', "
+                         "starting with a letter, at most 30 characters)")
+    return value
