@@ -80,8 +80,8 @@ def load_documents(text: str) -> list[YamlDocument]:
     documents = []
     try:
         for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
-            if node is None:
-                continue
+            if node is None or (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")):
+                continue  # an empty document (e.g. after a trailing ---)
             builder = _Builder()
             value = builder.build(node, (), 0)
             documents.append(YamlDocument(value=value, lines=builder.lines, start_line=node.start_mark.line + 1))
