@@ -5,7 +5,6 @@ from __future__ import annotations
 import grpc
 import pytest
 from flyteidl.core import interface_pb2, literals_pb2, types_pb2
-from reconciler.localadmin.status import AdminStatusError
 
 from reconciler.localadmin.execution_inputs import (
     castable,
@@ -14,6 +13,7 @@ from reconciler.localadmin.execution_inputs import (
     literal_type_of,
     validate_literal_map,
 )
+from reconciler.localadmin.status import AdminStatusError
 
 ST = types_pb2.SimpleType
 

@@ -99,7 +99,7 @@ def test_inactive_desired_deactivates_every_active_version() -> None:
 
 
 def test_pinned_version_with_edited_spec_is_a_plan_error() -> None:
-    with pytest.raises(PlanError, match="pinned version 'v2'.*spec.fixedInputs.a"):
+    with pytest.raises(PlanError, match=r"pinned version 'v2'.*spec.fixedInputs.a"):
         plan([lp_desired("v2", pinned=True)], [lp_actual(["v2"], {"v2": {"fixedInputs": {"a": 9}}})])
 
 
