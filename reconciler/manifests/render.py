@@ -74,8 +74,8 @@ def render(source: str, variables: dict[str, Any], environment_name: str | None)
     try:
         template = _ENVIRONMENT.from_string(_mark(source))
         text = template.render(vars=variables, environment=environment_name, env=_env_function)
-    except TemplateProblem:
-        raise
+    except TemplateProblem as exc:
+        raise TemplateProblem(exc.line or _error_line(exc), exc.message) from exc
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(exc.lineno or 1, f"template syntax error: {exc.message}") from exc
     except SecurityError as exc:
