@@ -1,0 +1,121 @@
+"""Unit tests of the pure manifest pieces: quantities, cron, labels, YAML safety, template line mapping."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reconciler.errors import ManifestError
+from reconciler.manifests import checks, load_config, load_manifests
+from reconciler.manifests.quantity import parse_quantity
+from reconciler.manifests.render import TemplateProblem, render
+from reconciler.manifests.yamlload import YamlProblem, load_documents
+from reconciler.plan.comparable import quantity_value
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize(("a", "b"), [("0.5", "500m"), ("1Gi", "1024Mi"), ("1k", "1000"), ("2", "2000m"),
+                                      ("1e3", "1k"), ("1.5Gi", "1536Mi")])
+def test_quantity_spellings_have_equal_values(a: str, b: str) -> None:
+    assert parse_quantity(a) == parse_quantity(b)
+    assert quantity_value(a) == quantity_value(b)  # the planner's comparison agrees with the validator
+
+
+@given(st.integers(min_value=0, max_value=10**6), st.sampled_from(["Ki", "Mi", "Gi"]))
+def test_binary_suffixes_scale_by_1024(number: int, suffix: str) -> None:
+    smaller = {"Ki": "", "Mi": "Ki", "Gi": "Mi"}[suffix]
+    assert parse_quantity(f"{number}{suffix}") == parse_quantity(f"{number * 1024}{smaller}")
+
+
+@given(st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False))
+def test_milli_spelling_equals_decimal(value: Decimal) -> None:
+    assert parse_quantity(f"{int(value * 1000)}m") == parse_quantity(str(value))
+
+
+@pytest.mark.parametrize("bad", ["lots", "1.2.3", "10 Gi", "Gi", "1gi", ""])
+def test_quantity_grammar_rejects(bad: str) -> None:
+    with pytest.raises(ValueError):
+        parse_quantity(bad)
+
+
+@pytest.mark.parametrize("good", ["0 6 * * *", "*/15 * * * *", "0 0 1 JAN MON", "@daily", "@every 1h30m",
+                                  "TZ=Europe/Berlin 0 6 * * 1-5", "0 0 ? * *"])
+def test_cron_accepts(good: str) -> None:
+    assert checks.cron(good) == good
+
+
+@pytest.mark.parametrize(("bad", "why"), [("0 0 6 * * ?", "6 fields"), ("0 6 * *", "4 fields"),
+                                          ("61 * * * *", "out of range"), ("@fortnightly", "unknown descriptor"),
+                                          ("*/0 * * * *", "step")])
+def test_cron_rejects_with_reason(bad: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        checks.cron(bad)
+
+
+def test_label_rules() -> None:
+    assert checks.labels({"team": "ml", "example.com/tier": "gold", "empty": ""})
+    for bad in ({"-x": "1"}, {"x": "#bar"}, {"x": "a" * 64}, {f"k{i}": "v" for i in range(17)}):
+        with pytest.raises(ValueError):
+            checks.labels(bad)
+
+
+def test_yaml_rejects_duplicate_keys_tags_and_alias_bombs() -> None:
+    with pytest.raises(YamlProblem, match="duplicate key 'a'"):
+        load_documents("a: 1\nb: 2\na: 3\n")
+    with pytest.raises(YamlProblem, match="not allowed"):
+        load_documents("x: !!python/object/apply:os.system [true]\n")
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(6))
+    with pytest.raises(YamlProblem, match="alias bomb"):
+        load_documents(bomb)
+
+
+def test_template_lines_inside_a_loop_map_to_the_template_line() -> None:
+    source = "a: 1\n{% for d in ['x', 'y'] %}\n- d: {{ d }}\n  e: 2\n{% endfor %}\nz: 3\n"
+    rendered = render(source, {}, None)
+    lines = rendered.text.split("\n")
+    for index, text in enumerate(lines):
+        if text.startswith("  e:"):
+            assert rendered.line_map[index] == 4
+        if text.startswith("z:"):
+            assert rendered.line_map[index] == 6
+
+
+def test_template_sandbox_and_strict_undefined() -> None:
+    with pytest.raises(TemplateProblem, match="sandbox forbids"):
+        render("x: {{ ''.__class__.__mro__ }}\n", {}, None)
+    with pytest.raises(TemplateProblem, match="undefined"):
+        render("x: {{ nothing }}\n", {}, None)
+    with pytest.raises(TemplateProblem, match="syntax"):
+        render("{% for %}\n", {}, None)
+
+
+def test_template_cannot_read_files_outside_the_manifests() -> None:
+    with pytest.raises(TemplateProblem):
+        render("x: {% include '/etc/passwd' %}\n", {}, None)
+
+
+def test_the_sample_manifests_validate_with_a_loop_over_domains() -> None:
+    config = load_config(None, [str(REPO / "manifests")])
+    loaded = load_manifests([str(REPO / "manifests")], config=config, environment="sandbox")
+    kinds = {d.kind for d in loaded.documents}
+    assert kinds == {"Project", "LaunchPlan", "Attributes", "Workflow", "Backfill"}
+    daily = [d for d in loaded.documents if d.address.endswith("/daily_report") and d.kind == "LaunchPlan"]
+    assert {d.model.metadata.domain for d in daily} == {"development", "staging", "production"}
+    assert len({d.line for d in daily}) == 1  # all generated by the same template lines
+
+
+def test_all_errors_of_a_run_are_reported_together(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("apiVersion: flyte-reconciler/v1\nkind: Project\nmetadata: {name: A}\n"
+                                     "spec: {displayName: x}\n")
+    (tmp_path / "b.yaml").write_text("apiVersion: flyte-reconciler/v1\nkind: Project\nmetadata: {name: b}\n"
+                                     "spec: {displayNam: x}\n")
+    with pytest.raises(ManifestError) as info:
+        load_manifests([str(tmp_path)], config=load_config(None, [str(tmp_path)]))
+    files = {p.file.rsplit("/", 1)[-1] for p in info.value.problems}
+    assert files == {"a.yaml", "b.yaml"}
