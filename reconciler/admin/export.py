@@ -1,0 +1,81 @@
+"""Read live state of one project into manifest documents (``flyte-reconciler export``).
+
+Launch plans are exported with their live version pinned, so a plan right after an export is empty;
+default inputs that were not required are written explicitly. Attributes of every level, workflow
+metadata that differs from the defaults, and the project itself are included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flyteidl.admin import common_pb2
+from flyteidl.core import identifier_pb2
+
+from reconciler.admin.observe import ObserveRequest, _named, observe
+
+
+def _launch_plan_spec(version: str, body: dict[str, Any]) -> dict[str, Any]:
+    wf = body["workflow"]
+    spec: dict[str, Any] = {"workflow": {"name": wf["name"], "version": wf["version"]}, "version": version,
+                            "active": True}
+    defaults = {name: p["default"] for name, p in body["defaultInputs"].items() if not p["required"]}
+    if body["schedule"]:
+        spec["schedule"] = body["schedule"]
+    if body["fixedInputs"]:
+        spec["fixedInputs"] = body["fixedInputs"]
+    if defaults:
+        spec["defaultInputs"] = defaults
+    for key in ("notifications", "labels", "annotations", "envs"):
+        if body[key]:
+            spec[key] = body[key]
+    for key in ("serviceAccount", "iamRole", "rawOutputDataPrefix", "maxParallelism", "interruptible",
+                "qualityOfService"):
+        if body[key] is not None:
+            spec[key] = body[key]
+    if body["overwriteCache"]:
+        spec["overwriteCache"] = True
+    return spec
+
+
+def export_project(client: Any, project: str, domains: list[str]) -> list[dict[str, Any]]:
+    observation = observe(client, ObserveRequest(projects=[project], domains=domains, attributes=True))
+    docs: list[dict[str, Any]] = []
+    api = "flyte-reconciler/v1"
+    for resource in observation.actual.of_kind("project"):
+        body = resource.body
+        spec = {"displayName": body["displayName"] or body["id"]}
+        if body["description"]:
+            spec["description"] = body["description"]
+        if body["labels"]:
+            spec["labels"] = body["labels"]
+        if body["state"] == "archived":
+            spec["state"] = "archived"
+        docs.append({"apiVersion": api, "kind": "Project", "metadata": {"name": body["id"]}, "spec": spec})
+    for resource in observation.actual.of_kind("attributes"):
+        _, p, d, w, attr_type = resource.address.split("/")
+        metadata = {"project": p, **({"domain": d} if d != "-" else {}), **({"workflow": w} if w != "-" else {})}
+        key = {"task_resource": "taskResources", "cluster_resource": "clusterResources",
+               "execution_queue": "executionQueue", "execution_cluster_label": "executionClusterLabel",
+               "plugin_override": "pluginOverrides", "workflow_execution_config": "workflowExecutionConfig",
+               "cluster_assignment": "clusterAssignment"}[attr_type]
+        docs.append({"apiVersion": api, "kind": "Attributes", "metadata": metadata,
+                     "spec": {key: resource.body["value"]}})
+    for resource in observation.actual.of_kind("launchplan"):
+        _, p, d, name = resource.address.split("/")
+        active = resource.body["activeVersions"]
+        if not active:
+            continue
+        version = active[-1]
+        docs.append({"apiVersion": api, "kind": "LaunchPlan", "metadata": {"project": p, "domain": d, "name": name},
+                     "spec": _launch_plan_spec(version, resource.body["versions"][version])})
+    for domain in domains:
+        for entity in _named(client, (identifier_pb2.WORKFLOW, project, domain)):
+            meta = entity.metadata
+            if not meta.description and meta.state == common_pb2.NAMED_ENTITY_ACTIVE:
+                continue
+            spec = {"description": meta.description} if meta.description else {}
+            spec["state"] = "archived" if meta.state == common_pb2.NAMED_ENTITY_ARCHIVED else "active"
+            docs.append({"apiVersion": api, "kind": "Workflow",
+                         "metadata": {"project": project, "domain": domain, "name": entity.id.name}, "spec": spec})
+    return docs
