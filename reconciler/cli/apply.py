@@ -14,7 +14,7 @@ import click
 from reconciler.apply import APPLIED, DEFAULT_PARALLELISM, ApplyReport, apply_plan
 from reconciler.cli.connection import connection_options, target_from
 from reconciler.cli.options import load_from_options, manifest_options
-from reconciler.cli.output import emit_plan, selection_from, selection_options, use_color
+from reconciler.cli.output import console_url_of, emit_plan, selection_from, selection_options, use_color
 from reconciler.connect import Target, open_admin
 from reconciler.engine import check_fresh, make_plan
 from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ApprovalError, ConfigError
@@ -89,7 +89,7 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
     target = target_from(kwargs, environment)
     with open_admin(target, loaded.config) as (client, endpoint_label):
         plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint_label)
-        emit_plan(plan, fmt="text", no_color=no_color)
+        emit_plan(plan, fmt="text", no_color=no_color, console_url=console_url_of(loaded.config, environment))
         if not plan.has_changes:
             sys.exit(EXIT_OK)
         _confirm(auto_approve)

@@ -37,13 +37,22 @@ def use_color(no_color: bool) -> bool:
     return color_enabled(no_color=no_color)
 
 
-def emit_plan(plan: Plan, *, fmt: str, no_color: bool) -> None:
-    from reconciler.plan.render import render_json, render_markdown, render_text
+def emit_plan(plan: Plan, *, fmt: str, no_color: bool, console_url: str | None = None) -> None:
+    from reconciler.plan.render import ConsoleLinks, default_console_url, render_json, render_markdown, render_text
+
+    base = console_url or default_console_url(plan.endpoint)
+    links = ConsoleLinks(base) if base else None
 
     if fmt == "json":
         click.echo(render_json(plan))
     elif fmt == "markdown":
-        parts = render_markdown(plan)
+        parts = render_markdown(plan, links=links)
         click.echo("\n\n<!-- flyte-reconciler: part break -->\n\n".join(parts))
     else:
-        click.echo(render_text(plan, color=use_color(no_color)))
+        click.echo(render_text(plan, color=use_color(no_color), links=links))
+
+
+def console_url_of(config: object, environment: str | None) -> str | None:
+    """The environment's configured console URL (else links derive from the endpoint)."""
+    env = (getattr(config, "environments", None) or {}).get(environment or "")
+    return getattr(env, "consoleUrl", None) if env is not None else None

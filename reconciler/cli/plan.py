@@ -10,7 +10,7 @@ import click
 
 from reconciler.cli.connection import connection_options, target_from
 from reconciler.cli.options import load_from_options, manifest_options
-from reconciler.cli.output import emit_plan, selection_from, selection_options
+from reconciler.cli.output import console_url_of, emit_plan, selection_from, selection_options
 from reconciler.connect import open_admin
 from reconciler.engine import make_plan
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
@@ -39,7 +39,7 @@ def plan_command(out: Path | None, fmt: str, detailed_exitcode: bool, no_color: 
         plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint)
     if out is not None:
         out.write_text(plan.to_json())
-    emit_plan(plan, fmt=fmt, no_color=no_color)
+    emit_plan(plan, fmt=fmt, no_color=no_color, console_url=console_url_of(loaded.config, environment))
     if out is not None:
         click.echo(f"\nSaved the plan to {out}; apply it with: flyte-reconciler apply --plan {out}", err=True)
     sys.exit(EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK)
