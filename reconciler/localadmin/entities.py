@@ -73,19 +73,19 @@ def validate_identifier(ident: identifier_pb2.Identifier | None, expected: int, 
             raise invalid(f"missing {field}")
 
 
-def _timestamp(seconds: float) -> Timestamp:
+def timestamp(seconds: float) -> Timestamp:
     ts = Timestamp()
     ts.FromNanoseconds(int(seconds * 1e9))
     return ts
 
 
-def _key(ident: identifier_pb2.Identifier) -> tuple[str, str, str, str]:
+def key(ident: identifier_pb2.Identifier) -> tuple[str, str, str, str]:
     return ident.project, ident.domain, ident.name, ident.version
 
 
 def load_task(conn: sqlite3.Connection, ident: identifier_pb2.Identifier) -> task_pb2.Task:
     row = conn.execute("SELECT blob FROM tasks WHERE project=? AND domain=? AND name=? AND version=?",
-                       _key(ident)).fetchone()
+                       key(ident)).fetchone()
     if row is None:
         raise missing_entity("TASK", ident)
     return task_pb2.Task.FromString(row["blob"])
@@ -93,7 +93,7 @@ def load_task(conn: sqlite3.Connection, ident: identifier_pb2.Identifier) -> tas
 
 def load_workflow(conn: sqlite3.Connection, ident: identifier_pb2.Identifier) -> workflow_pb2.Workflow:
     row = conn.execute("SELECT blob FROM workflows WHERE project=? AND domain=? AND name=? AND version=?",
-                       _key(ident)).fetchone()
+                       key(ident)).fetchone()
     if row is None:
         raise missing_entity("WORKFLOW", ident)
     return workflow_pb2.Workflow.FromString(row["blob"])
@@ -167,7 +167,7 @@ class EntitiesMixin:
             compiled = compiler_pb2.CompiledTask(template=template)
             new_digest = digest(compiled)
             existing = conn.execute("SELECT digest FROM tasks WHERE project=? AND domain=? AND name=? AND version=?",
-                                    _key(request.id)).fetchone()
+                                    key(request.id)).fetchone()
             if existing is not None:
                 if existing["digest"] == new_digest:
                     raise already_exists("task with identical structure already exists")
@@ -175,10 +175,10 @@ class EntitiesMixin:
                               "a new version of the task):\n(content differs)")
             now = time.time()
             task = task_pb2.Task(id=request.id, closure=task_pb2.TaskClosure(compiled_task=compiled,
-                                                                              created_at=_timestamp(now)),
+                                                                              created_at=timestamp(now)),
                                  short_description=request.spec.description.short_description)
             conn.execute("INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?)",
-                         (*_key(request.id), task.SerializeToString(), new_digest, template.type,
+                         (*key(request.id), task.SerializeToString(), new_digest, template.type,
                           task.short_description, now, now))
         return task_pb2.TaskCreateResponse()
 
@@ -217,7 +217,7 @@ class EntitiesMixin:
                 tasks=tasks)
             new_digest = digest(closure)
             existing = conn.execute("SELECT digest FROM workflows WHERE project=? AND domain=? AND name=? AND "
-                                    "version=?", _key(request.id)).fetchone()
+                                    "version=?", key(request.id)).fetchone()
             if existing is not None:
                 if existing["digest"] == new_digest:
                     detail = workflow_pb2.CreateWorkflowFailureReason(
@@ -230,10 +230,10 @@ class EntitiesMixin:
             now = time.time()
             workflow = workflow_pb2.Workflow(
                 id=request.id, closure=workflow_pb2.WorkflowClosure(compiled_workflow=closure,
-                                                                     created_at=_timestamp(now)),
+                                                                     created_at=timestamp(now)),
                 short_description=request.spec.description.short_description)
             conn.execute("INSERT INTO workflows VALUES (?,?,?,?,?,?,?,?,?)",
-                         (*_key(request.id), workflow.SerializeToString(), new_digest, workflow.short_description,
+                         (*key(request.id), workflow.SerializeToString(), new_digest, workflow.short_description,
                           now, now))
         return workflow_pb2.WorkflowCreateResponse()
 

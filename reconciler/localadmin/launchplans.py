@@ -14,7 +14,6 @@ import grpc
 from croniter import croniter
 from flyteidl.admin import launch_plan_pb2
 from flyteidl.core import identifier_pb2, interface_pb2, types_pb2
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from reconciler.localadmin import entities, filters, projects
 from reconciler.localadmin.execution_inputs import castable, literal_type_of
@@ -40,14 +39,8 @@ _DESCRIPTORS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midni
 _GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
 
 
-def _timestamp(seconds: float) -> Timestamp:
-    ts = Timestamp()
-    ts.FromNanoseconds(int(seconds * 1e9))
-    return ts
-
-
-def _key(ident: identifier_pb2.Identifier) -> tuple[str, str, str, str]:
-    return ident.project, ident.domain, ident.name, ident.version
+_timestamp = entities.timestamp
+_key = entities.key
 
 
 def _from_row(row: sqlite3.Row) -> launch_plan_pb2.LaunchPlan:
