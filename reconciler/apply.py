@@ -43,6 +43,9 @@ class Writer(Protocol):
     def update_attributes(self, project: str, domain: str | None, workflow: str | None, attr_type: str,
                           value: Any) -> None: ...
     def delete_attributes(self, project: str, domain: str | None, workflow: str | None, attr_type: str) -> None: ...
+    def create_execution(self, project: str, domain: str, name: str, launch_plan: str, version: str,
+                         kickoff: str, inputs: dict[str, Any], labels: dict[str, str]) -> None: ...
+    def recover_execution(self, project: str, domain: str, original: str, name: str) -> None: ...
 
 
 class Progress(Protocol):
@@ -96,6 +99,11 @@ def _handle(writer: Writer, action: A.Action) -> None:
             writer.update_attributes(action.project, action.domain, action.workflow, action.attr_type, action.value)
         case A.DeleteAttributes():
             writer.delete_attributes(action.project, action.domain, action.workflow, action.attr_type)
+        case A.LaunchExecution():
+            writer.create_execution(action.project, action.domain, action.name, action.launch_plan,
+                                    action.launch_plan_version, action.kickoff, action.inputs, action.labels)
+        case A.RecoverExecution():
+            writer.recover_execution(action.project, action.domain, action.original, action.name)
         case _:
             raise TypeError(f"no apply handler for action type {type(action).__name__}")
 

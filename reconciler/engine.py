@@ -7,14 +7,16 @@ two read-only states to the pure planner. Nothing here renders or prints.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.admin.executions import backfill_runs
 from reconciler.admin.observe import LaunchPlanIntent, ObserveRequest, observe
 from reconciler.errors import StalePlanError
 from reconciler.manifests import LoadedManifests
 from reconciler.manifests.desired import simple_resources
-from reconciler.model.state import State, kind_of, launch_plan_address
+from reconciler.model.state import Resource, State, kind_of, launch_plan_address
 from reconciler.plan.builder import build_plan
 from reconciler.plan.fingerprint import fingerprints, stale_addresses
 from reconciler.plan.model import Plan
@@ -96,13 +98,35 @@ def observe_request(loaded: LoadedManifests, options: PlanOptions) -> ObserveReq
     )
 
 
+def backfill_resources(loaded: LoadedManifests) -> list[Resource]:
+    """Desired backfills, each with the schedule of the launch plan its manifest names."""
+    launch_plans = {d.address: d for d in loaded.documents if d.kind == "LaunchPlan"}
+    resources = []
+    for doc in loaded.documents:
+        if doc.kind != "Backfill":
+            continue
+        meta, spec = doc.model.metadata, doc.model.spec.model_dump(mode="json", by_alias=True)
+        lp = launch_plans[launch_plan_address(meta.project, meta.domain, spec["launchPlan"])]
+        schedule = lp.model.spec.schedule.model_dump(mode="json", exclude_none=True) if lp.model.spec.schedule else {}
+        resources.append(Resource(doc.address, {**spec, "schedule": schedule}, source=doc.source))
+    return resources
+
+
+def observe_backfills(client: Any, addresses: list[str]) -> list[Resource]:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(lambda a: backfill_runs(client, a), addresses))
+
+
 def make_plan(loaded: LoadedManifests, client: Any, selection: Selection, *,
               environment: str | None = None, endpoint: str | None = None) -> Plan:
     options = plan_options(loaded, selection)
     observation = observe(client, observe_request(loaded, options))
-    desired = State.of([*simple_resources(loaded), *observation.desired_launch_plans])
+    backfills = backfill_resources(loaded)
+    desired = State.of([*simple_resources(loaded), *observation.desired_launch_plans, *backfills])
+    runs = observe_backfills(client, [b.address for b in backfills])
+    actual = State({**observation.actual.resources, **{r.address: r for r in runs}})
     return build_plan(
-        desired, observation.actual, options,
+        desired, actual, options,
         manifests_digest=loaded.digest,
         resolved=observation.resolved,
         environment=environment,
@@ -127,6 +151,8 @@ def check_fresh(plan: Plan, client: Any) -> None:
         attributes=any(p[0] == "attributes" for p in parts),
     )
     actual = observe(client, request).actual
+    runs = observe_backfills(client, [a for a in addresses if kind_of(a) == "backfill"])
+    actual = State({**actual.resources, **{r.address: r for r in runs}})
     changed = stale_addresses(plan.fingerprints, fingerprints(actual, addresses))
     if changed:
         raise StalePlanError(changed)

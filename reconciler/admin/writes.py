@@ -22,14 +22,15 @@ from google.protobuf.json_format import ParseDict
 
 from reconciler.admin.client import AdminClient
 from reconciler.admin.convert import RESOURCE_TYPES, attribute_to_proto, project_proto
+from reconciler.admin.executions import ExecutionWriter
 from reconciler.errors import AlreadyExistsError, InvalidArgumentError, PlanError
 
 _NAMED_TYPES = {"workflow": identifier_pb2.WORKFLOW, "launch_plan": identifier_pb2.LAUNCH_PLAN}
 
 
-class AdminWriter:
+class AdminWriter(ExecutionWriter):
     def __init__(self, client: AdminClient) -> None:
-        self.client = client
+        super().__init__(client)
 
     def register_project(self, body: dict[str, Any]) -> None:
         target = f"project/{body['id']}"

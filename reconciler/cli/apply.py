@@ -6,6 +6,7 @@ Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,9 @@ def _confirm(auto_approve: bool) -> None:
         sys.exit(EXIT_OK)
 
 
-def _report(report: ApplyReport) -> int:
+def _report(report: ApplyReport, quiet: bool = False) -> int:
+    if quiet and report.complete:
+        return EXIT_OK
     click.echo("")
     width = max((len(r.action.address) for r in report.results), default=0)
     for result in report.results:
@@ -65,7 +68,11 @@ def _load_saved(path: Path) -> Plan:
 @click.option("--parallelism", type=click.IntRange(min=1, max=64), default=DEFAULT_PARALLELISM, show_default=True,
               help="Writes in flight at once.")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR env var).")
-def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, no_color: bool, **kwargs: Any) -> None:
+@click.option("--wait", is_flag=True, help="Keep reconciling (polling with backoff) until every backfill is done.")
+@click.option("--poll-interval", type=click.FloatRange(min=0.05), default=5.0, show_default=True,
+              help="First wait between reconciliations with --wait (seconds; grows up to 60).")
+def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, no_color: bool, wait: bool,
+                  poll_interval: float, **kwargs: Any) -> None:
     """Make live Flyte Admin state match the manifests (or apply a saved plan)."""
     selection = selection_from(kwargs)
     if plan_file is not None:
@@ -90,20 +97,48 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
     with open_admin(target, loaded.config) as (client, endpoint_label):
         plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint_label)
         emit_plan(plan, fmt="text", no_color=no_color, console_url=console_url_of(loaded.config, environment))
-        if not plan.has_changes:
-            sys.exit(EXIT_OK)
-        _confirm(auto_approve)
-        sys.exit(_run(plan, client, parallelism, no_color))
+        if plan.has_changes:
+            _confirm(auto_approve)
+        code = _run(plan, client, parallelism, no_color) if plan.has_changes else EXIT_OK
+        delay = poll_interval
+        # --wait: the approval covers the campaign; keep launching what is due until backfills finish.
+        while wait and code != EXIT_ERROR and _unfinished(plan):
+            _progress(plan)
+            time.sleep(delay)
+            delay = min(delay * 1.5, MAX_POLL_S)
+            plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint_label)
+            if plan.has_changes:
+                code = max(code, _run(plan, client, parallelism, no_color, quiet=True))
+        if wait:
+            _progress(plan)
+        sys.exit(code)
 
 
-def _run(plan: Plan, client: Any, parallelism: int, no_color: bool) -> int:
+MAX_POLL_S = 60.0
+
+
+def _unfinished(plan: Plan) -> bool:
+    return any(p["status"] in ("pending", "running") for p in plan.backfills.values())
+
+
+def _progress(plan: Plan) -> None:
+    for address, p in sorted(plan.backfills.items()):
+        done = p["succeeded"] + p["failed"]
+        width = 30
+        filled = int(width * done / p["total"]) if p["total"] else width
+        bar = "#" * filled + "." * (width - filled)
+        click.echo(f"{address} [{bar}] {p['succeeded']} succeeded, {p['running'] + p['launching']} running, "
+                   f"{p['failed']} failed, {p['pending'] - p['launching']} pending ({p['status']})", err=True)
+
+
+def _run(plan: Plan, client: Any, parallelism: int, no_color: bool, quiet: bool = False) -> int:
     from reconciler.admin.writes import AdminWriter
     from reconciler.console import TerminalConsole
 
     console = TerminalConsole(color=use_color(no_color))
     progress = console.progress(len(plan.actions), "applying")
     report = apply_plan(plan, AdminWriter(client), parallelism=parallelism, progress=progress)
-    return _report(report)
+    return _report(report, quiet=quiet)
 
 
 def register(cli: click.Group) -> None:

@@ -144,6 +144,32 @@ class DeleteAttributes(_Action):
     swept: tuple[str, ...] = ()
 
 
+class LaunchExecution(_Action):
+    """Launch one backfill run under its deterministic name (never sent for a name already observed)."""
+
+    type: Literal["launch_execution"] = "launch_execution"
+    verbs: ClassVar[tuple[str, ...]] = (CREATE,)
+    project: str
+    domain: str
+    name: str
+    launch_plan: str
+    launch_plan_version: str
+    kickoff: str
+    inputs: dict[str, Any]
+    labels: dict[str, str]
+
+
+class RecoverExecution(_Action):
+    """Recover a failed backfill run as a new execution reusing its successful nodes."""
+
+    type: Literal["recover_execution"] = "recover_execution"
+    verbs: ClassVar[tuple[str, ...]] = (CREATE,)
+    project: str
+    domain: str
+    original: str
+    name: str
+
+
 Action = Annotated[
     CreateProject
     | UpdateProject
@@ -153,7 +179,9 @@ Action = Annotated[
     | ActivateLaunchPlan
     | DeactivateLaunchPlan
     | UpdateAttributes
-    | DeleteAttributes,
+    | DeleteAttributes
+    | LaunchExecution
+    | RecoverExecution,
     Field(discriminator="type"),
 ]
 
@@ -168,6 +196,7 @@ PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     # A launch plan's named entity exists only once a version is registered.
     ("metadata", ("update_metadata",)),
     ("activation", ("activate_launch_plan", "deactivate_launch_plan")),
+    ("backfill runs", ("launch_execution", "recover_execution")),
     ("project archival", ("archive_project",)),
 )
 

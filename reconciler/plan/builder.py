@@ -14,6 +14,7 @@ from reconciler.errors import PlanError
 from reconciler.model.state import State
 from reconciler.plan.actions import phase_of
 from reconciler.plan.attributes import plan_attributes
+from reconciler.plan.backfills import plan_backfills
 from reconciler.plan.fingerprint import fingerprints as fingerprints_of
 from reconciler.plan.launchplans import plan_launch_plans
 from reconciler.plan.metadata import plan_workflow_metadata
@@ -39,6 +40,8 @@ def build_plan(
     result.extend(plan_workflow_metadata(desired, actual))
     result.extend(plan_attributes(desired, actual, options))
     result.extend(plan_launch_plans(desired, actual, options))
+    backfill_plan, progress = plan_backfills(desired, actual)
+    result.extend(backfill_plan)
     if result.errors:
         raise PlanError("the desired state cannot be planned:\n  " + "\n  ".join(sorted(result.errors)))
 
@@ -65,4 +68,5 @@ def build_plan(
         resolved=dict(sorted((resolved or {}).items())),
         warnings=tuple(sorted(set(result.warnings) | set(warnings))),
         in_sync=tuple(sorted(set(result.in_sync))),
+        backfills=progress,
     )

@@ -40,6 +40,7 @@ class Plan(BaseModel):
     resolved: dict[str, str] = {}  # e.g. workflow "latest" resolutions recorded at plan time
     warnings: tuple[str, ...] = ()
     in_sync: tuple[str, ...] = ()  # addresses that need no change
+    backfills: dict[str, dict[str, Any]] = {}  # address → progress (total, succeeded, running, …, status)
 
     @property
     def has_changes(self) -> bool:
