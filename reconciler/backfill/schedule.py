@@ -82,7 +82,7 @@ def kickoff_times(schedule: dict[str, Any], start: dt.datetime, end: dt.datetime
         source = _every(start - shift, end - shift, int(rate["value"]) * _UNITS[rate["unit"]])
     else:
         raise PlanError("the launch plan has no schedule to backfill")
-    result = []
+    result: list[dt.datetime] = []
     for moment in source:
         if len(result) >= limit:
             raise PlanError(f"the backfill range has more than {limit} kickoff times",
