@@ -46,6 +46,7 @@ class Writer(Protocol):
     def create_execution(self, project: str, domain: str, name: str, launch_plan: str, version: str,
                          kickoff: str, inputs: dict[str, Any], labels: dict[str, str]) -> None: ...
     def recover_execution(self, project: str, domain: str, original: str, name: str) -> None: ...
+    def terminate_execution(self, project: str, domain: str, name: str, cause: str) -> None: ...
 
 
 class Progress(Protocol):
@@ -102,6 +103,8 @@ def _handle(writer: Writer, action: A.Action) -> None:
         case A.LaunchExecution():
             writer.create_execution(action.project, action.domain, action.name, action.launch_plan,
                                     action.launch_plan_version, action.kickoff, action.inputs, action.labels)
+        case A.TerminateExecution():
+            writer.terminate_execution(action.project, action.domain, action.name, action.cause)
         case A.RecoverExecution():
             writer.recover_execution(action.project, action.domain, action.original, action.name)
         case _:

@@ -15,7 +15,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from reconciler.admin.literals import parse_datetime, to_literal
 from reconciler.admin.pages import PAGE_SIZE, paginate
-from reconciler.errors import AlreadyExistsError, PlanError
+from reconciler.backfill.names import LABEL_INPUTS
+from reconciler.errors import AlreadyExistsError, FailedPreconditionError, PlanError
 from reconciler.model.state import Resource
 
 _PHASE = core_execution_pb2.WorkflowExecution.Phase
@@ -30,8 +31,8 @@ def backfill_runs(client: Any, address: str) -> Resource:
         id=common_pb2.NamedEntityIdentifier(project=project, domain=domain), limit=PAGE_SIZE, token=token,
         filters=filters, sort_by=common_pb2.Sort(key="execution_name", direction=common_pb2.Sort.ASCENDING)),
         "executions", target=address)
-    runs = [{"name": e.id.name, "phase": _PHASE.Name(e.closure.phase)} for e in executions
-            if e.id.name.startswith(prefix)]
+    runs = [{"name": e.id.name, "phase": _PHASE.Name(e.closure.phase),
+             "inputs": e.spec.labels.values.get(LABEL_INPUTS)} for e in executions if e.id.name.startswith(prefix)]
     return Resource(address, {"runs": sorted(runs, key=lambda r: r["name"])})
 
 
@@ -78,6 +79,14 @@ class ExecutionWriter:
             self.client.call("CreateExecution", request, target=f"execution/{project}/{domain}/{name}")
         except AlreadyExistsError:
             return  # launched by an earlier, interrupted attempt: never send it again
+
+    def terminate_execution(self, project: str, domain: str, name: str, cause: str) -> None:
+        request = execution_pb2.ExecutionTerminateRequest(
+            id=identifier_pb2.WorkflowExecutionIdentifier(project=project, domain=domain, name=name), cause=cause)
+        try:
+            self.client.call("TerminateExecution", request, target=f"execution/{project}/{domain}/{name}")
+        except FailedPreconditionError:
+            return  # it finished meanwhile: nothing to terminate
 
     def recover_execution(self, project: str, domain: str, original: str, name: str) -> None:
         request = execution_pb2.ExecutionRecoverRequest(

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+from typing import Any
 
 LABEL_BACKFILL = "flyte-reconciler-backfill"
 LABEL_KICKOFF = "flyte-reconciler-kickoff"
+LABEL_INPUTS = "flyte-reconciler-inputs"
 
 
 def execution_name(address: str, kickoff: dt.datetime) -> str:
@@ -28,8 +31,14 @@ def retry_name(base: str, attempt: int) -> str:
     return f"{base}-r{attempt}"
 
 
-def labels(address: str, kickoff: dt.datetime) -> dict[str, str]:
+def inputs_digest(inputs: dict[str, Any]) -> str:
+    """A short digest of a backfill's extra inputs, recorded on every run to detect later edits."""
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def labels(address: str, kickoff: dt.datetime, inputs: dict[str, Any] | None = None) -> dict[str, str]:
     """Label values follow Kubernetes rules (≤ 63, alphanumeric ends)."""
     digest = hashlib.sha256(address.encode()).hexdigest()[:12]
     name = address.rsplit("/", 1)[-1][:40]
-    return {LABEL_BACKFILL: f"{name}-{digest}", LABEL_KICKOFF: kickoff.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")}
+    return {LABEL_BACKFILL: f"{name}-{digest}", LABEL_KICKOFF: kickoff.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ"),
+            LABEL_INPUTS: inputs_digest(inputs or {})}

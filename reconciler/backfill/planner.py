@@ -10,11 +10,13 @@ then behaves as ``continue``. A name already observed is never launched again.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.backfill.names import execution_name, labels, retry_name
+from reconciler.backfill.names import execution_name, inputs_digest, labels, retry_name
 from reconciler.backfill.schedule import kickoff_times
+from reconciler.errors import PlanError
 
 SUCCEEDED = "SUCCEEDED"
 FAILED_PHASES = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
@@ -48,6 +50,7 @@ class BackfillSpec:
 class RunState:
     name: str
     phase: str
+    inputs_digest: str | None = None  # the label recorded at launch (None: unknown)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class BackfillPlan:
     pending: int = 0
     launch: list[Launch] = field(default_factory=list)
     recover: list[Recover] = field(default_factory=list)
+    outside_range: list[str] = field(default_factory=list)  # unfinished runs no longer in the range
     status: str = "pending"
 
     def summary(self) -> str:
@@ -83,7 +87,14 @@ class BackfillPlan:
 
 def plan_backfill(spec: BackfillSpec, runs: list[RunState]) -> BackfillPlan:
     instants = kickoff_times(spec.schedule, spec.start, spec.end, spec.timezone, limit=spec.max_executions)
+    wanted = inputs_digest(spec.inputs)
+    changed = sorted(r.name for r in runs if r.inputs_digest not in (None, wanted))
+    if changed:
+        raise PlanError(f"the inputs changed after the backfill started ({len(changed)} runs were launched with "
+                        "other inputs, e.g. " + changed[0] + ")",
+                        hint="restore the inputs, or start a new backfill under a new metadata.name for the new inputs")
     by_name = {r.name: r.phase for r in runs}
+    in_range = {execution_name(spec.address, k) for k in instants}
     plan = BackfillPlan(total=len(instants))
     in_flight = 0
     blocked = False  # serial order, or a stop after a failure
@@ -99,7 +110,8 @@ def plan_backfill(spec: BackfillSpec, runs: list[RunState]) -> BackfillPlan:
             inputs = dict(spec.inputs)
             if spec.kickoff_input:
                 inputs[spec.kickoff_input] = kickoff.isoformat().replace("+00:00", "Z")
-            slots.append(Launch(name=base, kickoff=kickoff, inputs=inputs, labels=labels(spec.address, kickoff)))
+            slots.append(Launch(name=base, kickoff=kickoff, inputs=inputs,
+                                labels=labels(spec.address, kickoff, spec.inputs)))
             continue
         if phase == SUCCEEDED:
             plan.succeeded += 1
@@ -113,6 +125,10 @@ def plan_backfill(spec: BackfillSpec, runs: list[RunState]) -> BackfillPlan:
         else:
             plan.running += 1
             in_flight += 1
+    for run in runs:
+        base = run.name.rsplit("-r", 1)[0] if re.search(r"-r\d+$", run.name) else run.name
+        if base not in in_range and run.phase not in TERMINAL:
+            plan.outside_range.append(run.name)
     stop = plan.failed > 0 and spec.on_failure == "stop"
     capacity = max(0, spec.parallelism - in_flight)
     for slot in slots:

@@ -170,6 +170,18 @@ class RecoverExecution(_Action):
     name: str
 
 
+class TerminateExecution(_Action):
+    """Terminate an unfinished backfill run whose kickoff left the range (prune: backfills only)."""
+
+    type: Literal["terminate_execution"] = "terminate_execution"
+    verbs: ClassVar[tuple[str, ...]] = (DELETE,)
+    destructive: ClassVar[bool] = True
+    project: str
+    domain: str
+    name: str
+    cause: str
+
+
 Action = Annotated[
     CreateProject
     | UpdateProject
@@ -181,7 +193,8 @@ Action = Annotated[
     | UpdateAttributes
     | DeleteAttributes
     | LaunchExecution
-    | RecoverExecution,
+    | RecoverExecution
+    | TerminateExecution,
     Field(discriminator="type"),
 ]
 
@@ -196,7 +209,7 @@ PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     # A launch plan's named entity exists only once a version is registered.
     ("metadata", ("update_metadata",)),
     ("activation", ("activate_launch_plan", "deactivate_launch_plan")),
-    ("backfill runs", ("launch_execution", "recover_execution")),
+    ("backfill runs", ("terminate_execution", "launch_execution", "recover_execution")),
     ("project archival", ("archive_project",)),
 )
 

@@ -13,7 +13,8 @@ from typing import Any
 from reconciler.backfill.planner import BackfillSpec, RunState, plan_backfill
 from reconciler.errors import PlanError
 from reconciler.model.state import State, launch_plan_address
-from reconciler.plan.actions import LaunchExecution, RecoverExecution
+from reconciler.plan.actions import LaunchExecution, RecoverExecution, TerminateExecution
+from reconciler.plan.options import PlanOptions
 from reconciler.plan.result import KindPlan
 
 
@@ -28,7 +29,7 @@ def _spec(address: str, body: dict[str, Any], version: str) -> BackfillSpec:
         inputs=dict(body.get("inputs") or {}), max_executions=body.get("maxExecutions", 1000))
 
 
-def plan_backfills(desired: State, actual: State) -> tuple[KindPlan, dict[str, dict[str, Any]]]:
+def plan_backfills(desired: State, actual: State, options: PlanOptions) -> tuple[KindPlan, dict[str, dict[str, Any]]]:
     out = KindPlan()
     progress: dict[str, dict[str, Any]] = {}
     for want in desired.of_kind("backfill"):
@@ -38,7 +39,7 @@ def plan_backfills(desired: State, actual: State) -> tuple[KindPlan, dict[str, d
             out.errors.append(f"{want.address}: launch plan {launch_plan} is not declared")
             continue
         have = actual.get(want.address)
-        runs = [RunState(r["name"], r["phase"]) for r in (have.body["runs"] if have else [])]
+        runs = [RunState(r["name"], r["phase"], r.get("inputs")) for r in (have.body["runs"] if have else [])]
         try:
             result = plan_backfill(_spec(want.address, dict(want.body), lp.body["version"]), runs)
         except PlanError as exc:
@@ -58,6 +59,15 @@ def plan_backfills(desired: State, actual: State) -> tuple[KindPlan, dict[str, d
                 address=want.address, reason=f"{recover.original} failed; recovery attempt {recover.attempt}",
                 after={"name": recover.name}, project=project, domain=domain, original=recover.original,
                 name=recover.name))
-        if not result.launch and not result.recover:
+        for name in result.outside_range:
+            if options.prune.backfills:
+                out.actions.append(TerminateExecution(
+                    address=want.address, reason=f"{name} is outside the backfill's range (prune: backfills)",
+                    before={"name": name}, project=project, domain=domain, name=name,
+                    cause=f"flyte-reconciler: outside the range of {want.address} ({want.source or 'manifest'})"))
+            else:
+                out.warnings.append(f"{want.address}: run {name} is outside the range and still running; "
+                                    "it is left alone (enable prune.backfills to terminate such runs)")
+        if not out.actions or all(a.address != want.address for a in out.actions):
             out.in_sync.append(want.address)
     return out, progress

@@ -40,7 +40,7 @@ def build_plan(
     result.extend(plan_workflow_metadata(desired, actual))
     result.extend(plan_attributes(desired, actual, options))
     result.extend(plan_launch_plans(desired, actual, options))
-    backfill_plan, progress = plan_backfills(desired, actual)
+    backfill_plan, progress = plan_backfills(desired, actual, options)
     result.extend(backfill_plan)
     if result.errors:
         raise PlanError("the desired state cannot be planned:\n  " + "\n  ".join(sorted(result.errors)))

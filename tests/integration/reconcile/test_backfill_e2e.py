@@ -192,3 +192,30 @@ def test_backfill_status_reports_progress(tmp_path, clock) -> None:
         assert (progress["total"], progress["succeeded"], progress["pending"]) == (10, 4, 6)
         text = CliRunner().invoke(cli, ["backfill", "status", str(root), *connect])
         assert "backfill/flytesnacks/development/nightly/q1" in text.output and "running" in text.output
+
+
+def test_shrinking_the_range_terminates_only_with_prune(tmp_path, clock) -> None:
+    root = write(tmp_path, to="2024-01-11T00:00:00Z")
+    with running_admin(tmp_path, clock) as admin:
+        apply(root, admin)  # Jan 1-4 running
+        write(tmp_path, to="2024-01-03T00:00:00Z")  # Jan 3 and 4 leave the range
+        kept = CliRunner().invoke(cli, ["apply", str(root), "--auto-approve", "--endpoint", admin.address,
+                                        "--insecure"])
+        assert "outside the range" in kept.output
+        assert all(e.closure.phase not in (7, 9) for e in executions(admin))  # nothing aborted
+        (root / "flyte-reconciler.yaml").write_text(
+            "scope: {projects: [flytesnacks], domains: [development]}\nprune: {backfills: true}\n")
+        apply(root, admin)
+        aborting = sorted(e.id.name for e in executions(admin) if e.closure.phase in (7, 9))
+        assert len(aborting) == 2 and all("2024010" in n for n in aborting)
+        assert {n.split("-")[2][:8] for n in aborting} == {"20240103", "20240104"}
+
+
+def test_changing_inputs_of_a_started_backfill_is_refused(tmp_path, clock) -> None:
+    root = write(tmp_path, to="2024-01-11T00:00:00Z")
+    with running_admin(tmp_path, clock) as admin:
+        apply(root, admin)
+        (root / "m.yaml").write_text((root / "m.yaml").read_text().replace("limit: 7", "limit: 8"))
+        result = CliRunner().invoke(cli, ["plan", str(root), "--endpoint", admin.address, "--insecure"])
+        assert result.exit_code == 1
+        assert "inputs changed after the backfill started" in result.output and "new metadata.name" in result.output
