@@ -105,10 +105,11 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
         while wait and code != EXIT_ERROR and _unfinished(plan):
             _progress(plan)
             time.sleep(delay)
-            delay = min(delay * 1.5, MAX_POLL_S)
             plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint_label)
             if plan.has_changes:
                 code = max(code, _run(plan, client, parallelism, no_color, quiet=True))
+            # Back off while nothing moves; poll at the base interval again once runs were launched.
+            delay = poll_interval if plan.has_changes else min(delay * 1.5, MAX_POLL_S)
         if wait:
             _progress(plan)
         sys.exit(code)

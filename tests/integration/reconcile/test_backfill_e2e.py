@@ -116,16 +116,16 @@ def test_ninety_day_backfill_completes_through_repeated_applies_never_exceeding_
         assert plan.exit_code == 0, plan.output
 
 
-def test_one_apply_wait_completes_the_backfill(tmp_path) -> None:
-    root = write(tmp_path, to="2024-01-21T00:00:00Z")
+def test_one_apply_wait_completes_a_ninety_day_backfill(tmp_path) -> None:
+    root = write(tmp_path)
     with running_admin(tmp_path, None, fast=True) as admin:
         result = CliRunner().invoke(cli, ["apply", str(root), "--auto-approve", "--wait", "--poll-interval", "0.1",
                                           "--endpoint", admin.address, "--insecure"])
         assert result.exit_code == 0, result.output
         runs = executions(admin)
-        assert len(runs) == 20 == len({e.id.name for e in runs})
+        assert len(runs) == 90 == len({e.id.name for e in runs})
         assert all(e.closure.phase == 4 for e in runs)
-        assert "20 succeeded" in result.output and "(complete)" in result.output
+        assert "90 succeeded" in result.output and "(complete)" in result.output
 
 
 def test_serial_order_is_respected(tmp_path, clock) -> None:
@@ -219,3 +219,25 @@ def test_changing_inputs_of_a_started_backfill_is_refused(tmp_path, clock) -> No
         result = CliRunner().invoke(cli, ["plan", str(root), "--endpoint", admin.address, "--insecure"])
         assert result.exit_code == 1
         assert "inputs changed after the backfill started" in result.output and "new metadata.name" in result.output
+
+
+def test_kill_9_during_apply_then_rerun_creates_no_duplicates(tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = write(tmp_path, to="2024-01-31T00:00:00Z")
+    with running_admin(tmp_path, None, fast=True) as admin:
+        command = [sys.executable, "-m", "reconciler", "apply", str(root), "--auto-approve", "--wait",
+                   "--poll-interval", "0.1", "--endpoint", admin.address, "--insecure"]
+        for delay in (0.5, 0.9, 1.3, 1.7, 2.1):  # seconds after start: import time, planning, mid-campaign
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(delay)
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+        final = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert final.returncode == 0, final.stdout + final.stderr
+        names = [e.id.name for e in executions(admin)]
+        assert len(names) == 30 == len(set(names))
