@@ -1,5 +1,6 @@
-"""Open a connection to Flyte Admin from the run's settings: the embedded sandbox, an explicit
-endpoint, or the selected environment of flyte-reconciler.yaml.
+"""Open a connection to Flyte Admin from the run's settings: the embedded sandbox, or the endpoint,
+TLS and credentials resolved by ``reconciler.settings`` (flags → FLYTE_* env vars → the selected
+environment of flyte-reconciler.yaml → the flytectl config file).
 
 The sandbox is the embedded admin started in-process on an ephemeral loopback port, persisted
 under ``.flyte-reconciler/`` and seeded with the sample workflows the sample manifests use.
@@ -7,6 +8,8 @@ under ``.flyte-reconciler/`` and seeded with the sample workflows the sample man
 
 from __future__ import annotations
 
+import ssl
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ConfigError
+from reconciler.settings import ConnectionSettings, resolve
 
 SANDBOX_DIR = Path(".flyte-reconciler")
 SANDBOX_DB = SANDBOX_DIR / "sandbox.db"
@@ -21,36 +25,48 @@ SANDBOX_DB = SANDBOX_DIR / "sandbox.db"
 
 @dataclass(frozen=True)
 class Target:
-    """Where to connect: ``sandbox`` wins over ``endpoint``; otherwise the environment's endpoint."""
+    """Where to connect: ``sandbox`` wins; otherwise the resolved settings."""
 
     sandbox: bool = False
     endpoint: str | None = None
     insecure: bool | None = None
     environment: str | None = None
+    flytectl_config: str | None = None
+    allow_plaintext_credentials: bool = False
 
 
-def resolve_endpoint(target: Target, config: Any) -> tuple[str, bool]:
-    if target.endpoint:
-        return target.endpoint, bool(target.insecure)
+def connection_settings(target: Target, config: Any) -> ConnectionSettings:
     environments = getattr(config, "environments", None) or {}
+    env = None
     if target.environment:
         env = environments.get(target.environment)
         if env is None:
             known = ", ".join(sorted(environments)) or "none defined"
             raise ConfigError(f"unknown environment {target.environment!r} (known: {known})",
                               hint="define it under `environments:` in flyte-reconciler.yaml")
-        endpoint = getattr(env, "endpoint", None)
-        if not endpoint:
-            raise ConfigError(f"environment {target.environment!r} has no endpoint")
-        insecure = target.insecure if target.insecure is not None else bool(getattr(env, "insecure", False))
-        return endpoint, insecure
-    raise ConfigError("no Flyte Admin to talk to",
-                      hint="pass --sandbox, --endpoint HOST:PORT [--insecure] or --env NAME")
+    return resolve(flags={"endpoint": target.endpoint, "insecure": target.insecure}, environment=env,
+                   environment_name=target.environment, flytectl_config=target.flytectl_config)
+
+
+def _root_certificates(settings: ConnectionSettings, endpoint: str) -> bytes | None:
+    if settings.get("insecure_skip_verify"):
+        host, _, port = endpoint.rpartition(":")
+        print(f"warning: TLS verification of {endpoint} is skipped (insecureSkipVerify): trusting the certificate "
+              "the server presents now", file=sys.stderr)
+        return ssl.get_server_certificate((host, int(port or 443))).encode()
+    path = settings.get("ca_cert_file")
+    if path:
+        try:
+            return Path(path).read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the CA certificate file {path}: {exc.strerror}") from exc
+    return None
 
 
 @contextmanager
 def open_admin(target: Target, config: Any) -> Iterator[tuple[Any, str]]:
     """Yield ``(AdminClient, endpoint label)``; the sandbox admin lives as long as the context."""
+    from reconciler.admin.auth import auth_from
     from reconciler.admin.client import AdminClient
 
     with ExitStack() as stack:
@@ -59,9 +75,18 @@ def open_admin(target: Target, config: Any) -> Iterator[tuple[Any, str]]:
 
             SANDBOX_DIR.mkdir(exist_ok=True)
             admin = stack.enter_context(LocalAdmin.start(db_path=SANDBOX_DB, port=0, seed_samples=True))
-            endpoint, insecure, label = admin.address, True, "sandbox"
-        else:
-            endpoint, insecure = resolve_endpoint(target, config)
-            label = endpoint
-        client = stack.enter_context(AdminClient(endpoint=endpoint, insecure=insecure))
-        yield client, label
+            client = stack.enter_context(AdminClient(endpoint=admin.address, insecure=True))
+            yield client, "sandbox"
+            return
+        settings = connection_settings(target, config)
+        endpoint = settings.get("endpoint")
+        if not endpoint:
+            raise ConfigError("no Flyte Admin to talk to",
+                              hint="pass --sandbox, --endpoint HOST:PORT [--insecure], --env NAME, set "
+                                   "FLYTE_PLATFORM_URL, or configure admin.endpoint in ~/.flyte/config.yaml")
+        insecure = bool(settings.get("insecure"))
+        auth = auth_from(settings, allow_plaintext_credentials=target.allow_plaintext_credentials)
+        roots = None if insecure else _root_certificates(settings, endpoint)
+        client = stack.enter_context(AdminClient(endpoint=endpoint, insecure=insecure, root_certificates=roots,
+                                                 metadata_plugin=auth))
+        yield client, endpoint

@@ -63,6 +63,10 @@ class AdminClient:
             self._channel = grpc.secure_channel(self.endpoint, creds, options=options)
         self.stub = AdminServiceStub(self._channel)
 
+    @property
+    def auth_mode(self) -> str:
+        return getattr(self._auth, "mode", "") or "none"
+
     def __enter__(self) -> AdminClient:
         return self
 

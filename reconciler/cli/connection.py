@@ -18,6 +18,10 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Flyte Admin gRPC endpoint (overrides the environment's)."),
         click.option("--insecure/--secure", default=None,
                      help="Plaintext gRPC instead of TLS (for local or port-forwarded admins)."),
+        click.option("--flytectl-config", type=click.Path(dir_okay=False),
+                     help="flytectl config file (default: $FLYTECTL_CONFIG, then ~/.flyte/config.yaml)."),
+        click.option("--allow-plaintext-credentials", is_flag=True,
+                     help="Allow sending a token over a plaintext connection to a non-loopback host."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -30,4 +34,6 @@ def target_from(kwargs: dict[str, Any], environment: str | None) -> Target:
         endpoint=kwargs.pop("endpoint", None),
         insecure=kwargs.pop("insecure", None),
         environment=environment,
+        flytectl_config=kwargs.pop("flytectl_config", None),
+        allow_plaintext_credentials=bool(kwargs.pop("allow_plaintext_credentials", False)),
     )
