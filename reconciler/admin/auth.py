@@ -2,8 +2,10 @@
 stdout is the token. The token goes in ``flyte-authorization: Bearer …`` (or the configured header),
 is cached in memory only, and is fetched again once when Admin answers UNAUTHENTICATED.
 
-Client-credentials, PKCE and device-code flows are not implemented yet: asking for them is a clear
-ConfigError rather than a silent anonymous connection.
+Client credentials (``ClientSecret``): the token endpoint, scopes and header are discovered from
+Admin's anonymous AuthMetadataService unless configured; the secret comes from the literal setting,
+an environment variable named by ``clientSecretEnvVar``, or ``clientSecretLocation``. PKCE and
+device-code flows are not implemented yet: asking for them is a clear ConfigError.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ class TokenAuth:
         with self._lock:
             self._token = None
 
+    def bind(self, channel: object) -> None:
+        """Called by AdminClient once its channel exists (discovery needs it)."""
+
     def __repr__(self) -> str:
         return f"TokenAuth(mode={self.mode!r}, header={self.header!r})"
 
@@ -80,6 +85,81 @@ def _command(argv: list[str]) -> Callable[[], str]:
     return fetch
 
 
+class ClientCredentials(TokenAuth):
+    def __init__(self, settings: ConnectionSettings) -> None:
+        super().__init__(self._request, header=settings.get("authorization_header") or DEFAULT_HEADER,
+                         mode="ClientSecret")
+        self.settings = settings
+        self.token_url: str | None = settings.get("token_url")
+        self.scopes: list[str] = list(settings.get("scopes") or [])
+        self._header_configured = bool(settings.get("authorization_header"))
+
+    def bind(self, channel: object) -> None:
+        from flyteidl.service import auth_pb2, auth_pb2_grpc
+
+        stub = auth_pb2_grpc.AuthMetadataServiceStub(channel)
+        try:
+            if not self.token_url:
+                self.token_url = stub.GetOAuth2Metadata(auth_pb2.OAuth2MetadataRequest(), timeout=30).token_endpoint
+            public = stub.GetPublicClientConfig(auth_pb2.PublicClientAuthConfigRequest(), timeout=30)
+        except Exception as exc:  # grpc.RpcError: translated here, at the boundary
+            raise ConfigError("cannot discover the OAuth2 settings from Flyte Admin's AuthMetadataService",
+                              hint="configure admin.tokenUrl (and scopes) explicitly") from exc
+        if not self.scopes:
+            self.scopes = list(public.scopes)
+        if not self._header_configured and public.authorization_metadata_key:
+            self.header = public.authorization_metadata_key
+
+    def _secret(self) -> str:
+        literal = self.settings.get("client_secret")
+        if literal is not None:
+            return literal.reveal()
+        env_var = self.settings.get("client_secret_env_var")
+        if env_var:
+            value = os.environ.get(env_var)
+            if value:
+                return value.strip()
+            raise ConfigError(f"the client secret environment variable {env_var} is not set")
+        location = self.settings.get("client_secret_location")
+        if location:
+            try:
+                return Path(location).read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"cannot read the client secret file {location}: {exc.strerror}") from exc
+        raise ConfigError("client credentials need a secret",
+                          hint="set FLYTE_CREDENTIALS_CLIENT_SECRET, admin.clientSecretEnvVar or clientSecretLocation")
+
+    def _request(self) -> str:
+        import base64
+        import json
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        client_id = self.settings.get("client_id")
+        if not client_id:
+            raise ConfigError("client credentials need a client id (FLYTE_CREDENTIALS_CLIENT_ID or admin.clientId)")
+        if not self.token_url:
+            raise ConfigError("no OAuth2 token endpoint (configure admin.tokenUrl)")
+        basic = base64.b64encode(f"{client_id}:{urllib.parse.quote_plus(self._secret())}".encode()).decode()
+        form = {"grant_type": "client_credentials"}
+        if self.scopes:
+            form["scope"] = " ".join(self.scopes)
+        if self.settings.get("audience"):
+            form["audience"] = self.settings.get("audience")
+        request = urllib.request.Request(self.token_url, data=urllib.parse.urlencode(form).encode(), method="POST",
+                                         headers={"Authorization": f"Basic {basic}",
+                                                  "Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return str(json.loads(response.read())["access_token"])
+        except urllib.error.HTTPError as exc:
+            raise ConfigError(f"the token endpoint {self.token_url} refused the client credentials (HTTP {exc.code})",
+                              hint="check the client id and secret") from None
+        except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"cannot get a token from {self.token_url}: {type(exc).__name__}") from None
+
+
 def _loopback(endpoint: str) -> bool:
     host = endpoint.rsplit(":", 1)[0].strip("[]")
     if host == "localhost":
@@ -96,17 +176,22 @@ def auth_from(settings: ConnectionSettings, *, allow_plaintext_credentials: bool
         mode = "StaticToken"
     if mode is None and settings.get("command"):
         mode = "ExternalCommand"
+    if mode is None and settings.get("client_id") and (settings.get("client_secret") is not None or settings.get(
+            "client_secret_env_var") or settings.get("client_secret_location")):
+        mode = "ClientSecret"  # as flytekit: a secret means client credentials
     if mode is None:
         return None
-    if mode in ("ClientSecret", "Pkce", "DeviceFlow"):
+    if mode in ("Pkce", "DeviceFlow"):
         raise ConfigError(f"auth mode {mode} is not supported yet",
-                          hint="use an external command (admin.command) or a static token (FLYTE_RECONCILER_TOKEN_FILE "
-                               "or FLYTE_RECONCILER_TOKEN_ENV_VAR) for now")
+                          hint="use client credentials, an external command (admin.command) or a static token "
+                               "(FLYTE_RECONCILER_TOKEN_FILE or FLYTE_RECONCILER_TOKEN_ENV_VAR) for now")
     endpoint = str(settings.get("endpoint") or "")
     if settings.get("insecure") and not _loopback(endpoint) and not allow_plaintext_credentials:
         raise ConfigError(f"refusing to send credentials over a plaintext connection to {endpoint}",
                           hint="use TLS (drop --insecure), or pass --allow-plaintext-credentials deliberately")
     header = settings.get("authorization_header") or DEFAULT_HEADER
+    if mode == "ClientSecret":
+        return ClientCredentials(settings)
     if mode == "StaticToken":
         return TokenAuth(_static(settings), header=header, mode=mode)
     command = settings.get("command")

@@ -62,6 +62,8 @@ class AdminClient:
             creds = channel_credentials or grpc.ssl_channel_credentials(root_certificates=root_certificates)
             self._channel = grpc.secure_channel(self.endpoint, creds, options=options)
         self.stub = AdminServiceStub(self._channel)
+        if self._auth is not None and hasattr(self._auth, "bind"):
+            self._auth.bind(self._channel)
 
     @property
     def auth_mode(self) -> str:

@@ -29,6 +29,7 @@ class LocalAdmin:
         self._interceptor = interceptor
         self.host = host
         self.port = port
+        self.token_server: Any = None
 
     @property
     def address(self) -> str:
@@ -43,7 +44,9 @@ class LocalAdmin:
               config: LocalAdminConfig | None = None, aids: Aids | None = None, seed_samples: bool = False,
               lifecycle: Any = None, clock: Any = None, workers: int = DEFAULT_WORKERS,
               extra_interceptors: tuple[grpc.ServerInterceptor, ...] = (),
-              credentials: grpc.ServerCredentials | None = None) -> LocalAdmin:
+              credentials: grpc.ServerCredentials | None = None, auth: Any = None) -> LocalAdmin:
+        """``auth`` (an ``auth_server.AuthConfig``) turns on the auth mode: bearer tokens required, plus an
+        AuthMetadataService and an OAuth2 token endpoint on loopback (``admin.token_url``)."""
         config = config or LocalAdminConfig()
         if lifecycle is not None:
             config = replace(config, lifecycle=lifecycle)
@@ -52,6 +55,13 @@ class LocalAdmin:
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         servicer = LocalAdminServicer(Database(db_path), config)
         interceptor = AidsInterceptor(aids or Aids())
+        token_server = None
+        if auth is not None:
+            from reconciler.localadmin import auth_server
+
+            issuer = auth_server.TokenIssuer(auth)
+            token_server = auth_server.TokenServer(issuer, host)
+            extra_interceptors = (*extra_interceptors, auth_server.RequireBearer(issuer))
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="localadmin"),
             interceptors=(interceptor, *extra_interceptors),
@@ -60,10 +70,16 @@ class LocalAdmin:
                      ("grpc.so_reuseport", 0)],
         )
         admin_pb2_grpc.add_AdminServiceServicer_to_server(servicer, server)
+        if token_server is not None:
+            from flyteidl.service import auth_pb2_grpc
+
+            auth_pb2_grpc.add_AuthMetadataServiceServicer_to_server(
+                auth_server.AuthMetadata(token_server.url, auth), server)
         bind = f"{host}:{port}"
         bound = server.add_secure_port(bind, credentials) if credentials else server.add_insecure_port(bind)
         server.start()
         admin = cls(server, servicer, interceptor, host, bound)
+        admin.token_server = token_server
         if seed_samples:
             from reconciler.localadmin.seed import seed_samples as seed
 
@@ -86,6 +102,8 @@ class LocalAdmin:
 
     def stop(self, grace: float = 0.5) -> None:
         self.server.stop(grace).wait()
+        if self.token_server is not None:
+            self.token_server.stop()
         self.servicer.db.close()
 
     def wait(self) -> None:

@@ -1,0 +1,141 @@
+"""Optional auth mode of the embedded admin (off by default), so the client-credentials flow is tested
+for real: an ``AuthMetadataService`` (GetOAuth2Metadata, GetPublicClientConfig), a small OAuth2 token
+endpoint over HTTP on loopback (client-credentials grant, HTTP Basic client authentication, opaque
+random tokens with an expiry), and an interceptor that answers UNAUTHENTICATED to AdminService calls
+without a valid ``flyte-authorization: Bearer …`` (or ``authorization``) header, as flyteadmin does.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import grpc
+from flyteidl.service import auth_pb2, auth_pb2_grpc
+
+HEADER = "flyte-authorization"
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    client_id: str
+    client_secret: str
+    token_ttl_s: float = 3600.0
+    scopes: tuple[str, ...] = ("all",)
+
+
+class TokenIssuer:
+    def __init__(self, config: AuthConfig) -> None:
+        self.config = config
+        self._tokens: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self.issued = 0
+
+    def issue(self) -> tuple[str, float]:
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._tokens[token] = time.time() + self.config.token_ttl_s
+            self.issued += 1
+        return token, self.config.token_ttl_s
+
+    def valid(self, token: str) -> bool:
+        with self._lock:
+            expiry = self._tokens.get(token)
+        return expiry is not None and expiry > time.time()
+
+
+def _handler(issuer: TokenIssuer) -> type[BaseHTTPRequestHandler]:
+    class TokenHandler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:  # quiet: never log requests (they carry secrets)
+            return
+
+        def _reply(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            if self.path != "/oauth2/token":
+                self._reply(404, {"error": "not_found"})
+                return
+            form = urllib.parse.parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+            if form.get("grant_type") != ["client_credentials"]:
+                self._reply(400, {"error": "unsupported_grant_type"})
+                return
+            auth = self.headers.get("Authorization", "")
+            try:
+                client_id, _, secret = base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")
+            except ValueError:
+                client_id, secret = "", ""
+            if (client_id, urllib.parse.unquote_plus(secret)) != (issuer.config.client_id, issuer.config.client_secret):
+                self._reply(401, {"error": "invalid_client"})
+                return
+            token, ttl = issuer.issue()
+            self._reply(200, {"access_token": token, "token_type": "bearer", "expires_in": int(ttl)})
+
+    return TokenHandler
+
+
+class AuthMetadata(auth_pb2_grpc.AuthMetadataServiceServicer):
+    def __init__(self, token_endpoint: str, config: AuthConfig) -> None:
+        self.token_endpoint = token_endpoint
+        self.config = config
+
+    def GetOAuth2Metadata(self, request, context):
+        return auth_pb2.OAuth2MetadataResponse(
+            issuer=self.token_endpoint.rsplit("/oauth2", 1)[0], token_endpoint=self.token_endpoint,
+            grant_types_supported=["client_credentials"], token_endpoint_auth_methods_supported=["client_secret_basic"],
+            scopes_supported=list(self.config.scopes))
+
+    def GetPublicClientConfig(self, request, context):
+        return auth_pb2.PublicClientAuthConfigResponse(client_id="flytectl", scopes=list(self.config.scopes),
+                                                       authorization_metadata_key=HEADER)
+
+
+class RequireBearer(grpc.ServerInterceptor):
+    """AdminService calls need a valid token; the AuthMetadataService stays anonymous."""
+
+    def __init__(self, issuer: TokenIssuer) -> None:
+        self.issuer = issuer
+
+    def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
+        if details.method.startswith("/flyteidl.service.AuthMetadataService/"):
+            return continuation(details)
+        metadata = dict(details.invocation_metadata)
+        header = metadata.get(HEADER) or metadata.get("authorization") or ""
+        if header.startswith("Bearer ") and self.issuer.valid(header[7:]):
+            return continuation(details)
+
+        def deny(request: Any, context: grpc.ServicerContext) -> Any:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "token parse error: missing or invalid bearer token")
+
+        return grpc.unary_unary_rpc_method_handler(deny)
+
+
+class TokenServer:
+    """The HTTP token endpoint, in a background thread on loopback."""
+
+    def __init__(self, issuer: TokenIssuer, host: str = "127.0.0.1") -> None:
+        self.httpd = ThreadingHTTPServer((host, 0), _handler(issuer))
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}/oauth2/token"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
