@@ -154,6 +154,7 @@ class ClientCredentials(TokenAuth):
             with urllib.request.urlopen(request, timeout=30) as response:
                 return str(json.loads(response.read())["access_token"])
         except urllib.error.HTTPError as exc:
+            exc.close()
             raise ConfigError(f"the token endpoint {self.token_url} refused the client credentials (HTTP {exc.code})",
                               hint="check the client id and secret") from None
         except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
