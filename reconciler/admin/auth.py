@@ -5,7 +5,8 @@ is cached in memory only, and is fetched again once when Admin answers UNAUTHENT
 Client credentials (``ClientSecret``): the token endpoint, scopes and header are discovered from
 Admin's anonymous AuthMetadataService unless configured; the secret comes from the literal setting,
 an environment variable named by ``clientSecretEnvVar``, or ``clientSecretLocation``. PKCE and
-device-code flows are not implemented yet: asking for them is a clear ConfigError.
+The device-code flow serves interactive terminals; PKCE (browser) is not implemented and asking
+for it is a clear ConfigError.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from __future__ import annotations
 import ipaddress
 import os
 import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from reconciler.errors import ConfigError
 from reconciler.settings import ConnectionSettings
@@ -161,6 +165,75 @@ class ClientCredentials(TokenAuth):
             raise ConfigError(f"cannot get a token from {self.token_url}: {type(exc).__name__}") from None
 
 
+class DeviceFlow(ClientCredentials):
+    """RFC 8628 device authorization: print the verification URL and code, poll until approved.
+    Only for interactive terminals; CI should use client credentials."""
+
+    def __init__(self, settings: ConnectionSettings, *, interactive: bool | None = None,
+                 notify: Callable[[str], None] | None = None) -> None:
+        super().__init__(settings)
+        self.mode = "DeviceFlow"
+        self._fetch = self._device
+        self.device_url: str | None = None
+        self.interactive = sys.stdin.isatty() if interactive is None else interactive
+        self.notify = notify or (lambda text: print(text, file=sys.stderr))
+
+    def bind(self, channel: object) -> None:
+        from flyteidl.service import auth_pb2, auth_pb2_grpc
+
+        super().bind(channel)
+        stub = auth_pb2_grpc.AuthMetadataServiceStub(channel)
+        try:
+            self.device_url = stub.GetOAuth2Metadata(auth_pb2.OAuth2MetadataRequest(),
+                                                     timeout=30).device_authorization_endpoint
+        except Exception as exc:  # grpc.RpcError: translated at the boundary
+            raise ConfigError("cannot discover the device authorization endpoint") from exc
+
+    def _post(self, url: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        import json
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST",
+                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            body = json.loads(exc.read() or b"{}")
+            exc.close()
+            return exc.code, body
+
+    def _device(self) -> str:
+        if not self.interactive:
+            raise ConfigError("the device-code flow needs an interactive terminal",
+                              hint="in CI use client credentials (FLYTE_CREDENTIALS_CLIENT_ID/_SECRET)")
+        if not self.device_url or not self.token_url:
+            raise ConfigError("Flyte Admin advertises no device authorization endpoint")
+        client_id = self.settings.get("client_id") or "flytectl"
+        form = {"client_id": client_id, "scope": " ".join(self.scopes)}
+        status, grant = self._post(self.device_url, form)
+        if status != 200 or "device_code" not in grant:
+            raise ConfigError(f"device authorization failed (HTTP {status})")
+        self.notify(f"To authenticate, open {grant['verification_uri']} and enter the code {grant['user_code']}")
+        interval = float(grant.get("interval", 5))
+        deadline = time.monotonic() + float(grant.get("expires_in", 600))
+        while time.monotonic() < deadline:
+            time.sleep(interval)
+            status, answer = self._post(self.token_url, {
+                "grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": grant["device_code"],
+                "client_id": client_id})
+            if status == 200:
+                return str(answer["access_token"])
+            error = answer.get("error")
+            if error == "slow_down":
+                interval += 5
+            elif error != "authorization_pending":
+                raise ConfigError(f"device authorization failed: {error}")
+        raise ConfigError("device authorization timed out")
+
+
 def _loopback(endpoint: str) -> bool:
     host = endpoint.rsplit(":", 1)[0].strip("[]")
     if host == "localhost":
@@ -182,10 +255,9 @@ def auth_from(settings: ConnectionSettings, *, allow_plaintext_credentials: bool
         mode = "ClientSecret"  # as flytekit: a secret means client credentials
     if mode is None:
         return None
-    if mode in ("Pkce", "DeviceFlow"):
-        raise ConfigError(f"auth mode {mode} is not supported yet",
-                          hint="use client credentials, an external command (admin.command) or a static token "
-                               "(FLYTE_RECONCILER_TOKEN_FILE or FLYTE_RECONCILER_TOKEN_ENV_VAR) for now")
+    if mode == "Pkce":
+        raise ConfigError("auth mode Pkce (browser login) is not supported",
+                          hint="use DeviceFlow on a terminal, or client credentials / a token command in CI")
     endpoint = str(settings.get("endpoint") or "")
     if settings.get("insecure") and not _loopback(endpoint) and not allow_plaintext_credentials:
         raise ConfigError(f"refusing to send credentials over a plaintext connection to {endpoint}",
@@ -193,6 +265,8 @@ def auth_from(settings: ConnectionSettings, *, allow_plaintext_credentials: bool
     header = settings.get("authorization_header") or DEFAULT_HEADER
     if mode == "ClientSecret":
         return ClientCredentials(settings)
+    if mode == "DeviceFlow":
+        return DeviceFlow(settings)
     if mode == "StaticToken":
         return TokenAuth(_static(settings), header=header, mode=mode)
     command = settings.get("command")

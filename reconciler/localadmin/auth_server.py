@@ -38,6 +38,8 @@ class TokenIssuer:
         self._tokens: dict[str, float] = {}
         self._lock = threading.Lock()
         self.issued = 0
+        # device codes → polls still to answer "authorization_pending" (a simulated user approving)
+        self.devices: dict[str, int] = {}
 
     def issue(self) -> tuple[str, float]:
         token = secrets.token_urlsafe(24)
@@ -66,10 +68,28 @@ def _handler(issuer: TokenIssuer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def do_POST(self) -> None:
+            form = urllib.parse.parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+            if self.path == "/oauth2/device":
+                code = secrets.token_urlsafe(12)
+                issuer.devices[code] = 1  # approved after one pending poll
+                host, port = self.server.server_address[:2]
+                self._reply(200, {"device_code": code, "user_code": "ABCD-EFGH", "interval": 1, "expires_in": 60,
+                                  "verification_uri": f"http://{host}:{port}/device"})
+                return
             if self.path != "/oauth2/token":
                 self._reply(404, {"error": "not_found"})
                 return
-            form = urllib.parse.parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+            if form.get("grant_type") == ["urn:ietf:params:oauth:grant-type:device_code"]:
+                code = (form.get("device_code") or [""])[0]
+                if code not in issuer.devices:
+                    self._reply(400, {"error": "expired_token"})
+                elif issuer.devices[code] > 0:
+                    issuer.devices[code] -= 1
+                    self._reply(400, {"error": "authorization_pending"})
+                else:
+                    token, ttl = issuer.issue()
+                    self._reply(200, {"access_token": token, "token_type": "bearer", "expires_in": int(ttl)})
+                return
             if form.get("grant_type") != ["client_credentials"]:
                 self._reply(400, {"error": "unsupported_grant_type"})
                 return
@@ -95,6 +115,7 @@ class AuthMetadata(auth_pb2_grpc.AuthMetadataServiceServicer):
     def GetOAuth2Metadata(self, request, context):
         return auth_pb2.OAuth2MetadataResponse(
             issuer=self.token_endpoint.rsplit("/oauth2", 1)[0], token_endpoint=self.token_endpoint,
+            device_authorization_endpoint=self.token_endpoint.replace("/oauth2/token", "/oauth2/device"),
             grant_types_supported=["client_credentials"], token_endpoint_auth_methods_supported=["client_secret_basic"],
             scopes_supported=list(self.config.scopes))
 
