@@ -112,6 +112,12 @@ def launch_plan_spec_body(spec: launch_plan_pb2.LaunchPlanSpec) -> dict[str, Any
     }
 
 
+def security_context(spec: dict[str, Any]) -> security_pb2.SecurityContext:
+    """``serviceAccount`` / ``iamRole`` of a manifest (launch plan or execution config) as Admin's run_as."""
+    return security_pb2.SecurityContext(run_as=security_pb2.Identity(
+        k8s_service_account=spec.get("serviceAccount") or "", iam_role=spec.get("iamRole") or ""))
+
+
 # -- matchable attributes ------------------------------------------------------------------------
 def _resources_value(spec: MR.TaskResourceSpec) -> dict[str, str]:
     return {ours: getattr(spec, theirs) for ours, theirs in _RESOURCE_KEYS if getattr(spec, theirs)}
@@ -196,8 +202,7 @@ def attribute_to_proto(attr_type: str, value: Any) -> MR.MatchingAttributes:
         wec = MR.WorkflowExecutionConfig(max_parallelism=int(v.get("maxParallelism") or 0),
                                          overwrite_cache=bool(v.get("overwriteCache", False)))
         if v.get("serviceAccount") or v.get("iamRole"):
-            wec.security_context.CopyFrom(security_pb2.SecurityContext(run_as=security_pb2.Identity(
-                k8s_service_account=v.get("serviceAccount") or "", iam_role=v.get("iamRole") or "")))
+            wec.security_context.CopyFrom(security_context(v))
         if v.get("rawOutputDataPrefix"):
             wec.raw_output_data_config.output_location_prefix = v["rawOutputDataPrefix"]
         if v.get("labels"):

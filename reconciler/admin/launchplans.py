@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flyteidl.admin import common_pb2, launch_plan_pb2, schedule_pb2
-from flyteidl.core import execution_pb2, identifier_pb2, interface_pb2, security_pb2
+from flyteidl.core import execution_pb2, identifier_pb2, interface_pb2
 
-from reconciler.admin.convert import launch_plan_spec_body
+from reconciler.admin.convert import launch_plan_spec_body, security_context
 from reconciler.admin.literals import to_literal
 from reconciler.errors import PlanError
 
@@ -106,8 +106,7 @@ def build_launch_plan_spec(address: str, spec: dict[str, Any], workflow: Workflo
     if spec.get("annotations"):
         result.annotations.values.update(spec["annotations"])
     if spec.get("serviceAccount") or spec.get("iamRole"):
-        result.security_context.CopyFrom(security_pb2.SecurityContext(run_as=security_pb2.Identity(
-            k8s_service_account=spec.get("serviceAccount") or "", iam_role=spec.get("iamRole") or "")))
+        result.security_context.CopyFrom(security_context(spec))
     if spec.get("rawOutputDataPrefix"):
         result.raw_output_data_config.output_location_prefix = spec["rawOutputDataPrefix"]
     if spec.get("maxParallelism"):
