@@ -1,0 +1,1 @@
+"""Benchmarks and synthetic organisations (see README: Performance)."""

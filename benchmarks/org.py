@@ -1,0 +1,92 @@
+"""Synthetic organisations for the benchmark and the scaling test.
+
+``write_org(root, projects=N)`` writes manifests for N projects × 3 domains: per project-domain ~10
+launch plans over the five sample workflows (some scheduled), attribute rows of every writable type at
+project-domain level plus workflow-level rows, and workflow metadata. ``register_org(address, N)``
+registers the projects and the sample workflows into an admin directly (not through the reconciler).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import grpc
+from flyteidl.admin import project_pb2
+from flyteidl.service.admin_pb2_grpc import AdminServiceStub
+
+from reconciler.localadmin.seed import SAMPLES_DIR, seed_directory
+
+DOMAINS = ("development", "staging", "production")
+# name → (workflow, scheduled, inputs)
+LAUNCH_PLANS = [
+    ("daily_report", "reports.daily_report", True, "fixedInputs: {region: eu}\n  defaultInputs: {limit: 10}"),
+    ("report_adhoc", "reports.daily_report", False, "defaultInputs: {limit: 5, dry_run: true}"),
+    ("hourly_ingest", "etl.ingest", False, "fixedInputs: {source: s3://raw}"),
+    ("ingest_backlog", "etl.ingest", False, "defaultInputs: {batch_size: 100, source: s3://backlog}"),
+    ("train", "ml.train_model", False, "defaultInputs: {dataset: s3://d, epochs: 3}"),
+    ("train_nightly", "ml.train_model", True, "defaultInputs: {dataset: s3://d}\n  schedule: {cron: '@daily'}"),
+    ("evaluate", "ml.evaluate", False, "defaultInputs: {model_uri: s3://m}"),
+    ("evaluate_all", "ml.evaluate", False, "defaultInputs: {model_uri: s3://m, metrics: [f1, auc]}"),
+    ("cleanup", "ops.cleanup", True, "defaultInputs: {older_than_days: 7}"),
+    ("cleanup_deep", "ops.cleanup", False, "defaultInputs: {older_than_days: 90}"),
+]
+
+
+def project_ids(count: int) -> list[str]:
+    return [f"bench-{i:03d}" for i in range(count)]
+
+
+def write_org(root: Path, projects: int, *, changed_fraction: float = 0.0) -> Path:
+    """Write the manifests; ``changed_fraction`` edits that share of launch plans (a new version each)."""
+    root.mkdir(parents=True, exist_ok=True)
+    ids = project_ids(projects)
+    (root / "flyte-reconciler.yaml").write_text(f"scope: {{projects: [{', '.join(ids)}]}}\n")
+    total = projects * len(DOMAINS) * len(LAUNCH_PLANS)
+    to_change = int(total * changed_fraction)
+    index = 0
+    for pid in ids:
+        docs = [f"apiVersion: flyte-reconciler/v1\nkind: Project\nmetadata: {{name: {pid}}}\n"
+                f"spec: {{displayName: Project {pid}, labels: {{team: bench}}}}\n"]
+        for domain in DOMAINS:
+            for name, workflow, scheduled, inputs in LAUNCH_PLANS:
+                edited = index < to_change
+                index += 1
+                schedule = ""
+                if scheduled and "schedule" not in inputs:
+                    kickoff = {"reports.daily_report": "run_date", "ops.cleanup": "kickoff"}[workflow]
+                    schedule = f"\n  schedule: {{cron: '0 6 * * *', kickoffTimeInput: {kickoff}}}"
+                docs.append(
+                    f"apiVersion: flyte-reconciler/v1\nkind: LaunchPlan\n"
+                    f"metadata: {{project: {pid}, domain: {domain}, name: {name}}}\n"
+                    f"spec:\n  workflow: {{name: {workflow}, version: v1}}\n  {inputs}{schedule}\n"
+                    f"  labels: {{rev: r{2 if edited else 1}}}\n")
+            docs.append(
+                f"apiVersion: flyte-reconciler/v1\nkind: Attributes\nmetadata: {{project: {pid}, domain: {domain}}}\n"
+                "spec:\n  taskResources: {defaults: {cpu: 500m, memory: 1Gi}, limits: {cpu: '2', memory: 4Gi}}\n"
+                "  clusterResources: {projectQuotaCpu: '16'}\n  executionQueue: [default]\n"
+                "  executionClusterLabel: main\n  pluginOverrides: [{taskType: spark, pluginIds: [spark-v2]}]\n"
+                "  workflowExecutionConfig: {maxParallelism: 10}\n  clusterAssignment: {clusterPoolName: pool}\n")
+            docs.append(
+                f"apiVersion: flyte-reconciler/v1\nkind: Attributes\n"
+                f"metadata: {{project: {pid}, domain: {domain}, workflow: ml.train_model}}\n"
+                "spec:\n  taskResources: {defaults: {cpu: '2', gpu: '1', memory: 8Gi}, "
+                "limits: {cpu: '4', gpu: '1', memory: 16Gi}}\n  executionQueue: [gpu]\n")
+            docs.append(f"apiVersion: flyte-reconciler/v1\nkind: Workflow\n"
+                        f"metadata: {{project: {pid}, domain: {domain}, name: reports.daily_report}}\n"
+                        "spec: {description: Daily report}\n")
+        (root / f"{pid}.yaml").write_text("---\n".join(docs))
+    return root
+
+
+def register_org(address: str, projects: int) -> None:
+    """Projects and the sample workflows (v1) in every project-domain, straight into Admin."""
+    with grpc.insecure_channel(address) as channel:
+        stub = AdminServiceStub(channel)
+        for pid in project_ids(projects):
+            try:
+                stub.RegisterProject(project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id=pid, name=pid)))
+            except grpc.RpcError as exc:
+                if exc.code() != grpc.StatusCode.ALREADY_EXISTS:
+                    raise
+            for domain in DOMAINS:
+                seed_directory(stub, SAMPLES_DIR, project=pid, domain=domain, version="v1")

@@ -1,0 +1,39 @@
+"""A no-op plan costs the API's minimum round trips, whatever the size: a regression to per-resource
+calls fails here (counts, not times)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from benchmarks.org import DOMAINS, register_org, write_org
+from reconciler.cli import cli
+from reconciler.localadmin import LocalAdmin
+from reconciler.localadmin.aids import WRITE_METHODS
+
+
+def _noop_plan_calls(tmp_path: Path, projects: int) -> dict[str, int]:
+    with LocalAdmin.start(db_path=tmp_path / f"a{projects}.db", port=0) as admin:
+        register_org(admin.address, projects)
+        root = write_org(tmp_path / f"org{projects}", projects)
+        connect = ["--endpoint", admin.address, "--insecure"]
+        applied = CliRunner().invoke(cli, ["apply", str(root), "--auto-approve", *connect])
+        assert applied.exit_code == 0, applied.output
+        admin.reset_counters()
+        plan = CliRunner().invoke(cli, ["plan", str(root), "--detailed-exitcode", *connect])
+        assert plan.exit_code == 0, plan.output
+        return admin.counters()
+
+
+def test_noop_plan_rpcs_grow_only_with_project_domains(tmp_path: Path) -> None:
+    small, large = _noop_plan_calls(tmp_path, 2), _noop_plan_calls(tmp_path, 5)
+    for calls, projects in ((small, 2), (large, 5)):
+        pairs = projects * len(DOMAINS)
+        assert not set(calls) & WRITE_METHODS
+        assert calls["ListMatchableAttributes"] == 7
+        assert calls["ListProjects"] == 1
+        assert calls["ListActiveLaunchPlans"] == pairs
+        assert calls["ListNamedEntities"] == pairs  # workflow metadata is managed in every project-domain
+        assert sum(calls.values()) <= 8 + 2 * pairs
+        assert "GetLaunchPlan" not in calls and "GetWorkflow" not in calls  # nothing per resource
