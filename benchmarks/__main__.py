@@ -1,0 +1,173 @@
+"""``python -m benchmarks [--sizes S,M,L]``: the reconciler against the embedded admin on loopback.
+
+Per size (S = 10, M = 60, L = 300 projects × 3 domains), with 0 ms and 10 ms injected per-RPC latency
+(emulating a remote Admin): wall time of the first full apply, of a no-op plan and of a plan after
+changing 1 % of the launch plans; RPCs per method of the no-op plan (the admin's counters); and, in the
+same run, the same no-op observation by a naive client — one Get per resource, sequential, as a
+FlyteRemote/flytectl script would — with the ratio. The admin runs in its own process, so the peak RSS
+reported is the tool's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import grpc
+from flyteidl.admin import common_pb2, launch_plan_pb2, matchable_resource_pb2, project_pb2
+from flyteidl.admin import project_domain_attributes_pb2 as pda
+from flyteidl.admin import workflow_attributes_pb2 as wa
+from flyteidl.core import identifier_pb2
+from flyteidl.service.admin_pb2_grpc import AdminServiceStub
+
+from benchmarks.org import DOMAINS, LAUNCH_PLANS, project_ids, register_org, write_org
+from reconciler.admin.client import AdminClient
+from reconciler.admin.writes import AdminWriter
+from reconciler.apply import apply_plan
+from reconciler.engine import Selection, make_plan
+from reconciler.manifests import load_config, load_manifests
+
+SIZES = {"S": 10, "M": 60, "L": 300}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Admin:
+    """The embedded admin in a subprocess (restarted on the same database to change the latency)."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.process: subprocess.Popen[bytes] | None = None
+        self.address = ""
+
+    def start(self, latency_ms: float) -> None:
+        self.stop()
+        port = _free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port), "--db", str(self.db),
+             "--no-samples", "--inject-latency-ms", str(latency_ms)], stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE)
+        self.address = f"127.0.0.1:{port}"
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("the embedded admin did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.communicate(timeout=30)
+            self.process = None
+
+
+def _plan(root: Path, address: str) -> tuple[float, object]:
+    config = load_config(None, [str(root)])
+    loaded = load_manifests([str(root)], config=config)
+    with AdminClient(endpoint=address, insecure=True) as client:
+        started = time.perf_counter()
+        plan = make_plan(loaded, client, Selection(max_deletions=10**6))
+        return time.perf_counter() - started, (plan, dict(client.calls))
+
+
+def _apply(root: Path, address: str) -> float:
+    config = load_config(None, [str(root)])
+    loaded = load_manifests([str(root)], config=config)
+    with AdminClient(endpoint=address, insecure=True) as client:
+        started = time.perf_counter()
+        plan = make_plan(loaded, client, Selection(max_deletions=10**6))
+        report = apply_plan(plan, AdminWriter(client), parallelism=8)
+        assert report.complete, [r.error for r in report.results if r.error][:3]
+        return time.perf_counter() - started
+
+
+def _naive(address: str, projects: int) -> tuple[float, int]:
+    """One Get per managed resource, sequentially (what a script over FlyteRemote/flytectl does)."""
+    calls = 0
+    with grpc.insecure_channel(address) as channel:
+        stub = AdminServiceStub(channel)
+        started = time.perf_counter()
+        for pid in project_ids(projects):
+            stub.GetProject(project_pb2.ProjectGetRequest(id=pid))
+            calls += 1
+            for domain in DOMAINS:
+                for name, *_ in LAUNCH_PLANS:
+                    stub.GetActiveLaunchPlan(launch_plan_pb2.ActiveLaunchPlanRequest(
+                        id=common_pb2.NamedEntityIdentifier(project=pid, domain=domain, name=name)))
+                    calls += 1
+                for resource_type in range(8):
+                    if resource_type == 4:
+                        continue
+                    stub.GetProjectDomainAttributes(pda.ProjectDomainAttributesGetRequest(
+                        project=pid, domain=domain, resource_type=resource_type))
+                    calls += 1
+                for resource_type in (matchable_resource_pb2.TASK_RESOURCE, matchable_resource_pb2.EXECUTION_QUEUE):
+                    stub.GetWorkflowAttributes(wa.WorkflowAttributesGetRequest(
+                        project=pid, domain=domain, workflow="ml.train_model", resource_type=resource_type))
+                    calls += 1
+                stub.GetNamedEntity(common_pb2.NamedEntityGetRequest(
+                    resource_type=identifier_pb2.WORKFLOW,
+                    id=common_pb2.NamedEntityIdentifier(project=pid, domain=domain, name="reports.daily_report")))
+                calls += 1
+        return time.perf_counter() - started, calls
+
+
+def run(size: str, work: Path) -> list[str]:
+    projects = SIZES[size]
+    admin = Admin(work / f"{size}.db")
+    admin.start(0)
+    register_org(admin.address, projects)
+    root = write_org(work / f"org-{size}", projects)
+    admin.start(10)
+    first_apply = _apply(root, admin.address)
+    rows = []
+    for latency in (0, 10):
+        admin.start(latency)
+        noop, (plan, calls) = _plan(root, admin.address)
+        assert not plan.has_changes, "the no-op plan has changes"
+        naive, naive_calls = _naive(admin.address, projects)
+        changed = write_org(work / f"org-{size}-changed", projects, changed_fraction=0.01)
+        one_percent, _ = _plan(changed, admin.address)
+        rpc = sum(calls.values())
+        apply_cell = f"{first_apply:.1f} s" if latency == 10 else "—"
+        rows.append(f"| {size} ({projects}×3) | {latency} ms | {apply_cell} | {noop:.2f} s | {rpc} | "
+                    f"{one_percent:.2f} s | {naive:.1f} s ({naive_calls} calls) | {naive / noop:.0f}× |")
+        print(f"  {size} {latency} ms: no-op RPCs by method {dict(sorted(calls.items()))}", flush=True)
+    admin.stop()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="S,M,L")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="flyte-reconciler-bench-"))
+    header = ["| size | latency | first apply | no-op plan | no-op RPCs | plan after 1 % change | naive baseline | "
+              "speed-up |", "|---|---|---|---|---|---|---|---|"]
+    rows: list[str] = []
+    try:
+        for size in args.sizes.split(","):
+            print(f"size {size} …", flush=True)
+            rows += run(size.strip(), work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("\n".join([*header, *rows]))
+    print(f"peak RSS of the tool (this process): {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
