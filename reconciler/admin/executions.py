@@ -5,6 +5,7 @@ retry after a lost response, or a concurrent apply) counts as success and is nev
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from typing import Any
 
@@ -31,8 +32,11 @@ def backfill_runs(client: Any, address: str) -> Resource:
         id=common_pb2.NamedEntityIdentifier(project=project, domain=domain), limit=PAGE_SIZE, token=token,
         filters=filters, sort_by=common_pb2.Sort(key="execution_name", direction=common_pb2.Sort.ASCENDING)),
         "executions", target=address)
+    # The prefix filter also matches other backfills whose names extend this one (q1 vs q1-2024): keep
+    # only names of exactly this backfill's shape.
+    own = re.compile(re.escape(prefix) + r"\d{8}t\d{4}-[0-9a-f]{6}(-r\d+)?$")
     runs = [{"name": e.id.name, "phase": _PHASE.Name(e.closure.phase),
-             "inputs": e.spec.labels.values.get(LABEL_INPUTS)} for e in executions if e.id.name.startswith(prefix)]
+             "inputs": e.spec.labels.values.get(LABEL_INPUTS)} for e in executions if own.match(e.id.name)]
     return Resource(address, {"runs": sorted(runs, key=lambda r: r["name"])})
 
 

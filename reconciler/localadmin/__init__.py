@@ -10,9 +10,19 @@ Deliberate differences from flyteadmin:
 - SQLite unique violations answer ALREADY_EXISTS as Postgres ones do (flyteadmin on SQLite would
   answer INTERNAL);
 - "different structure" messages do not carry flyteadmin's JSON-patch diff (the text is not a
-  stable API anyway);
-- workflows are not compiled: a workflow's task references must exist, node bindings are not
-  type-checked; executions follow a simulated lifecycle instead of propeller events.
+  stable API anyway); digests are SHA-256 over deterministic protobuf serialization, not objecthash;
+- workflows are not compiled: every task and launch-plan node reference (also inside branches and
+  array nodes) must exist, node bindings are not type-checked, and the stored primary template is the
+  one sent; executions follow a simulated lifecycle instead of propeller events;
+- identifiers in NOT_FOUND messages are Python text format, not Go's (neither is byte-stable);
+- Go map iteration is random in flyteadmin (which bad label or unbound input is reported first);
+  here it follows the request's order;
+- no platform task-resource limits are configured, so CreateTask checks quantities and
+  request <= limit but never "greater than current limit set in the platform configuration";
+- activation has no race: the deactivate-previous/activate-target pair runs under the process-wide
+  write lock, so two concurrent activations cannot both end ACTIVE;
+- lists without ``sort_by`` come back in a stable order (insertion order; ListProjects and the *Ids
+  calls by name) where flyteadmin leaves the database order unspecified.
 """
 
 from reconciler.localadmin.server import LocalAdmin

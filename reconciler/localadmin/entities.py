@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import time
 
+import grpc
 from flyteidl.admin import common_pb2, task_pb2, workflow_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2
 from google.protobuf import text_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from reconciler.localadmin import filters, projects
+from reconciler.localadmin.db import Database
 from reconciler.localadmin.status import AdminStatusError, already_exists, invalid, not_found
+from reconciler.localadmin.task_checks import validate_task_template
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks (
@@ -40,11 +42,25 @@ _TYPE_NAMES = {identifier_pb2.TASK: "TASK", identifier_pb2.WORKFLOW: "WORKFLOW",
                identifier_pb2.LAUNCH_PLAN: "LAUNCH_PLAN"}
 BASE_TABLES = {identifier_pb2.TASK: "tasks", identifier_pb2.WORKFLOW: "workflows",
                identifier_pb2.LAUNCH_PLAN: "launch_plans"}
-_COMMON = {"id": "rowid", "created_at": "created_at", "updated_at": "updated_at", "deleted_at": "NULL",
-           "project": "project", "domain": "domain", "name": "name", "version": "version", "digest": "digest",
-           "short_description": "short_description"}
+_COMMON: dict[str, str | filters.Column] = {
+    "id": "rowid", "created_at": filters.Column("created_at", timestamp=True),
+    "updated_at": filters.Column("updated_at", timestamp=True), "deleted_at": "NULL", "project": "project",
+    "domain": "domain", "name": "name", "version": "version", "digest": "digest",
+    "short_description": "short_description"}
 TASK_COLUMNS = {**_COMMON, "closure": "blob", "type": "type"}
 WORKFLOW_COLUMNS = {**_COMMON, "typed_interface": "blob", "remote_closure_identifier": "NULL"}
+_ID_COLUMNS = {"project": "project", "domain": "domain", "name": "name"}
+_NAMED_SORT = {k: k for k in ("resource_type", "project", "domain", "name", "description", "state")}
+# ListNamedEntities' filter entities: the named entity (base table + metadata, state defaulting to 0) and
+# the raw metadata row.
+NAMED_ENTITY_COLUMNS: dict[str, str | filters.Column] = {
+    "resource_type": "m.resource_type", "project": "b.project", "domain": "b.domain", "name": "b.name",
+    "description": "COALESCE(m.description, '')", "state": filters.Column("COALESCE(m.state, 0)", integer=True)}
+METADATA_COLUMNS: dict[str, str | filters.Column] = {
+    "id": "m.rowid", "created_at": "NULL", "updated_at": "NULL", "deleted_at": "NULL",
+    "resource_type": "m.resource_type", "project": "m.project", "domain": "m.domain", "name": "m.name",
+    "description": "m.description", "state": filters.Column("COALESCE(m.state, 0)", integer=True)}
+
 
 
 def digest(*messages: object) -> str:
@@ -83,9 +99,25 @@ def key(ident: identifier_pb2.Identifier) -> tuple[str, str, str, str]:
     return ident.project, ident.domain, ident.name, ident.version
 
 
-def load_task(conn: sqlite3.Connection, ident: identifier_pb2.Identifier) -> task_pb2.Task:
-    row = conn.execute("SELECT blob FROM tasks WHERE project=? AND domain=? AND name=? AND version=?",
-                       key(ident)).fetchone()
+def _partial_key(ident: object) -> tuple[str, list[str]]:
+    """WHERE clause over the non-empty id fields: GORM drops zero values from struct conditions (§0.3)."""
+    clauses, args = [], []
+    for field in ("project", "domain", "name", "version"):
+        value = getattr(ident, field)
+        if value:
+            clauses.append(f"{field} = ?")
+            args.append(value)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def load_task(conn: sqlite3.Connection, ident: identifier_pb2.Identifier, partial: bool = False) -> task_pb2.Task:
+    """The stored task; ``partial`` reproduces GetTask's unvalidated lookup (empty fields match anything)."""
+    if partial:
+        where, args = _partial_key(ident)
+        row = conn.execute(f"SELECT blob FROM tasks{where} ORDER BY rowid LIMIT 1", args).fetchone()
+    else:
+        row = conn.execute("SELECT blob FROM tasks WHERE project=? AND domain=? AND name=? AND version=?",
+                           key(ident)).fetchone()
     if row is None:
         raise missing_entity("TASK", ident)
     return task_pb2.Task.FromString(row["blob"])
@@ -99,16 +131,35 @@ def load_workflow(conn: sqlite3.Connection, ident: identifier_pb2.Identifier) ->
     return workflow_pb2.Workflow.FromString(row["blob"])
 
 
-def _task_refs(template: object) -> list[identifier_pb2.Identifier]:
-    refs = []
-    for node in template.nodes:  # type: ignore[attr-defined]
-        if node.HasField("task_node") and node.task_node.HasField("reference_id"):
-            refs.append(node.task_node.reference_id)
-    return refs
+def stored_id(ident: identifier_pb2.Identifier, resource_type: int) -> identifier_pb2.Identifier:
+    """The id flyteadmin returns: rebuilt from the key columns (``org`` is never stored)."""
+    return identifier_pb2.Identifier(resource_type=resource_type, project=ident.project, domain=ident.domain,
+                                     name=ident.name, version=ident.version)
 
 
-def _list(conn: sqlite3.Connection, table: str, request: common_pb2.ResourceListRequest, columns: dict[str, str],
-          primary: str, rpc: str) -> tuple[list[sqlite3.Row], str]:
+def _references(nodes: object, tasks: list[identifier_pb2.Identifier],
+                plans: list[identifier_pb2.Identifier]) -> None:
+    """Task and launch-plan references of ``nodes``, including nodes nested in branches and array nodes."""
+    for node in nodes:  # type: ignore[attr-defined]
+        kind = node.WhichOneof("target")
+        if kind == "task_node" and node.task_node.HasField("reference_id"):
+            tasks.append(node.task_node.reference_id)
+        elif kind == "workflow_node" and node.workflow_node.HasField("launchplan_ref"):
+            plans.append(node.workflow_node.launchplan_ref)
+        elif kind == "branch_node":
+            branch = node.branch_node.if_else
+            inner = [branch.case.then_node, *(c.then_node for c in branch.other)]
+            if branch.HasField("else_node"):
+                inner.append(branch.else_node)
+            _references(inner, tasks, plans)
+        elif kind == "array_node" and node.array_node.HasField("node"):
+            _references([node.array_node.node], tasks, plans)
+
+
+def _list(conn: sqlite3.Connection, table: str, request: common_pb2.ResourceListRequest,
+          columns: dict[str, str | filters.Column], primary: str, rpc: str) -> tuple[list[sqlite3.Row], str]:
+    if not request.HasField("id"):
+        raise invalid("missing id")
     if not request.id.project:
         raise invalid("missing project")
     if not request.id.domain:
@@ -135,9 +186,10 @@ def _list_ids(conn: sqlite3.Connection, table: str, request: object, rpc: str
         raise invalid("missing domain")
     if request.limit <= 0:  # type: ignore[attr-defined]
         raise invalid("invalid value for limit")
-    offset = filters.parse_token(request.token, rpc)  # type: ignore[attr-defined]
-    rows = conn.execute(f"SELECT DISTINCT project, domain, name FROM {table} WHERE project=? AND domain=? "
-                        "ORDER BY name LIMIT ? OFFSET ?",
+    # filters are ignored (as in flyteadmin); sort keys are limited to the grouped columns
+    order, offset = filters.order_and_page(request, _ID_COLUMNS, rpc, default="name ASC")
+    rows = conn.execute(f"SELECT project, domain, name FROM {table} WHERE project=? AND domain=? "
+                        f"GROUP BY project, domain, name{order} LIMIT ? OFFSET ?",
                         (request.project, request.domain, request.limit, offset)).fetchall()  # type: ignore[attr-defined]
     return common_pb2.NamedEntityIdentifierList(
         entities=[common_pb2.NamedEntityIdentifier(project=r[0], domain=r[1], name=r[2]) for r in rows],
@@ -145,7 +197,8 @@ def _list_ids(conn: sqlite3.Connection, table: str, request: object, rpc: str
 
 
 class EntitiesMixin:
-    db: object
+    db: Database
+    config: object
 
     # -- tasks ---------------------------------------------------------------------------------
     def CreateTask(self, request, context):
@@ -155,14 +208,7 @@ class EntitiesMixin:
             if not request.HasField("spec") or not request.spec.HasField("template"):
                 raise invalid("missing spec")
             template = request.spec.template
-            if not template.type:
-                raise invalid("missing task type")
-            if not template.HasField("metadata"):
-                raise invalid("missing metadata")
-            if not template.HasField("interface"):
-                raise invalid("missing typed interface")
-            if template.HasField("container") and not template.container.image:
-                raise invalid("missing image")
+            validate_task_template(request.id, template)
             template.id.CopyFrom(request.id)
             compiled = compiler_pb2.CompiledTask(template=template)
             new_digest = digest(compiled)
@@ -173,9 +219,9 @@ class EntitiesMixin:
                     raise already_exists("task with identical structure already exists")
                 raise invalid(f"{request.id.name} task with different structure already exists. (Please register "
                               "a new version of the task):\n(content differs)")
-            now = time.time()
-            task = task_pb2.Task(id=request.id, closure=task_pb2.TaskClosure(compiled_task=compiled,
-                                                                              created_at=timestamp(now)),
+            now = self.config.clock()  # type: ignore[attr-defined]
+            task = task_pb2.Task(id=stored_id(request.id, identifier_pb2.TASK),
+                                 closure=task_pb2.TaskClosure(compiled_task=compiled, created_at=timestamp(now)),
                                  short_description=request.spec.description.short_description)
             conn.execute("INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?)",
                          (*key(request.id), task.SerializeToString(), new_digest, template.type,
@@ -183,8 +229,11 @@ class EntitiesMixin:
         return task_pb2.TaskCreateResponse()
 
     def GetTask(self, request, context):
+        # flyteadmin logs GetTask's identifier errors without returning them; its lookup then matches on the
+        # non-empty fields only. Always send full ids.
         with self.db.read() as conn:  # type: ignore[attr-defined]
-            return load_task(conn, request.id)
+            ident = stored_id(request.id, identifier_pb2.TASK)
+            return load_task(conn, ident, partial=True)
 
     def ListTasks(self, request, context):
         with self.db.read() as conn:  # type: ignore[attr-defined]
@@ -204,17 +253,27 @@ class EntitiesMixin:
                 raise invalid("missing spec")
             template = request.spec.template
             template.id.CopyFrom(request.id)
-            tasks = []
-            for ref in _task_refs(template):
-                try:
-                    tasks.append(load_task(conn, ref).closure.compiled_task)
-                except AdminStatusError as exc:
-                    raise invalid(f"failed to compile workflow for [{id_text(request.id)}] with err: "
-                                  f"{exc.message}") from exc
+            tasks: dict[tuple[str, str, str, str], compiler_pb2.CompiledTask] = {}
+            task_refs: list[identifier_pb2.Identifier] = []
+            plan_refs: list[identifier_pb2.Identifier] = []
+            _references(template.nodes, task_refs, plan_refs)
+            for sub in request.spec.sub_workflows:
+                _references(sub.nodes, task_refs, plan_refs)
+            try:  # "compiling": every referenced task and launch plan version must exist
+                for ref in task_refs:
+                    if key(ref) not in tasks:
+                        tasks[key(ref)] = load_task(conn, ref).closure.compiled_task
+                for ref in plan_refs:
+                    if conn.execute("SELECT 1 FROM launch_plans WHERE project=? AND domain=? AND name=? AND "
+                                    "version=?", key(ref)).fetchone() is None:
+                        raise missing_entity("LAUNCH_PLAN", ref)
+            except AdminStatusError as exc:
+                raise invalid(f"failed to compile workflow for [{id_text(request.id)}] with err: "
+                              f"{exc.message}") from exc
             closure = compiler_pb2.CompiledWorkflowClosure(
                 primary=compiler_pb2.CompiledWorkflow(template=template),
                 sub_workflows=[compiler_pb2.CompiledWorkflow(template=s) for s in request.spec.sub_workflows],
-                tasks=tasks)
+                tasks=list(tasks.values()))
             new_digest = digest(closure)
             existing = conn.execute("SELECT digest FROM workflows WHERE project=? AND domain=? AND name=? AND "
                                     "version=?", key(request.id)).fetchone()
@@ -227,10 +286,10 @@ class EntitiesMixin:
                     exists_different_structure=workflow_pb2.WorkflowErrorExistsDifferentStructure(id=request.id))
                 raise invalid(f"{request.id.name} workflow with different structure already exists. (Please "
                               "register a new version of the workflow):\n(content differs)", (detail,))
-            now = time.time()
+            now = self.config.clock()  # type: ignore[attr-defined]
             workflow = workflow_pb2.Workflow(
-                id=request.id, closure=workflow_pb2.WorkflowClosure(compiled_workflow=closure,
-                                                                     created_at=timestamp(now)),
+                id=stored_id(request.id, identifier_pb2.WORKFLOW),
+                closure=workflow_pb2.WorkflowClosure(compiled_workflow=closure, created_at=timestamp(now)),
                 short_description=request.spec.description.short_description)
             conn.execute("INSERT INTO workflows VALUES (?,?,?,?,?,?,?,?,?)",
                          (*key(request.id), workflow.SerializeToString(), new_digest, workflow.short_description,
@@ -244,7 +303,7 @@ class EntitiesMixin:
             ident.resource_type = identifier_pb2.WORKFLOW
         validate_identifier(ident, identifier_pb2.WORKFLOW, request.HasField("id"))
         with self.db.read() as conn:  # type: ignore[attr-defined]
-            return load_workflow(conn, request.id)
+            return load_workflow(conn, ident)
 
     def ListWorkflows(self, request, context):
         with self.db.read() as conn:  # type: ignore[attr-defined]
@@ -283,15 +342,23 @@ class EntitiesMixin:
 
     @staticmethod
     def _check_named(request: object, need_metadata: bool) -> None:
-        if request.resource_type not in BASE_TABLES:  # type: ignore[attr-defined]
-            if request.resource_type == identifier_pb2.DATASET:  # type: ignore[attr-defined]
-                raise invalid("Cannot get NamedEntityMetadata for resource type: DATASET")
+        resource_type = request.resource_type  # type: ignore[attr-defined]
+        if resource_type == identifier_pb2.UNSPECIFIED or resource_type not in identifier_pb2.ResourceType.values():
             raise invalid("invalid value for resource_type")
+        if not request.HasField("id"):  # type: ignore[attr-defined]
+            raise invalid("missing id")
         for field in ("project", "domain", "name"):
             if not getattr(request.id, field):  # type: ignore[attr-defined]
                 raise invalid(f"missing {field}")
-        if need_metadata and not request.HasField("metadata"):  # type: ignore[attr-defined]
-            raise invalid("missing metadata")
+        if need_metadata:
+            if not request.HasField("metadata"):  # type: ignore[attr-defined]
+                raise invalid("missing metadata")
+            if request.metadata.state and resource_type not in BASE_TABLES:  # type: ignore[attr-defined]
+                name = identifier_pb2.ResourceType.Name(resource_type)
+                raise invalid(f"Resource [{name}] cannot have its state updated")
+        if resource_type not in BASE_TABLES:
+            name = identifier_pb2.ResourceType.Name(resource_type)
+            raise invalid(f"Cannot get NamedEntityMetadata for resource type: {name}")
 
     def GetNamedEntity(self, request, context):
         self._check_named(request, False)
@@ -301,7 +368,7 @@ class EntitiesMixin:
     def UpdateNamedEntity(self, request, context):
         self._check_named(request, True)
         with self.db.write() as conn:  # type: ignore[attr-defined]
-            self._named_entity(conn, request.resource_type, request.id)
+            self._named_entity(conn, request.resource_type, request.id)  # the entity must exist
             key = (request.resource_type, request.id.project, request.id.domain, request.id.name)
             existing = conn.execute("SELECT description FROM named_entity_metadata WHERE resource_type=? AND "
                                     "project=? AND domain=? AND name=?", key).fetchone()
@@ -323,31 +390,32 @@ class EntitiesMixin:
             raise invalid("missing domain")
         if request.limit <= 0:
             raise invalid("invalid value for limit")
+        # No filters: flyteadmin hides system-generated (.flytegen) entities; any user filter replaces that.
         text = request.filters or "not_like(name,.flytegen%)"
-        columns = {"project": "b.project", "domain": "b.domain", "name": "b.name",
-                   "description": "COALESCE(m.description, '')", "state": "COALESCE(m.state, 0)"}
-        meta_columns = {"description": "COALESCE(m.description, '')", "state": "COALESCE(m.state, 0)",
-                        "name": "b.name"}
-        clauses, args = filters.where_clauses(text, "entities", {"entities": columns,
-                                                                 "named_entity_metadata": meta_columns})
+        clauses, args = filters.where_clauses(text, "entities", {"entities": NAMED_ENTITY_COLUMNS,
+                                                                 "named_entity_metadata": METADATA_COLUMNS})
         offset = filters.parse_token(request.token, "ListNamedEntities")
+        order = " ORDER BY name ASC"
+        if request.HasField("sort_by"):
+            order = " ORDER BY " + filters.parse_sort(request.sort_by, _NAMED_SORT)
+            if request.sort_by.key not in _ID_COLUMNS:  # not a column of the grouped sub-query
+                raise AdminStatusError(grpc.StatusCode.UNKNOWN, "failed database operation with ERROR: column "
+                                       f'"{request.sort_by.key}" does not exist (SQLSTATE 42703)')
         table = BASE_TABLES[request.resource_type]
-        # flyteadmin pages the distinct names *before* applying filters (pages can come back short).
+        # flyteadmin pages the distinct names *before* applying the filters, so pages can come back short
+        # and (the token needing a full page) a client can stop early; reproduced as is.
         sql = (f"SELECT b.project, b.domain, b.name, m.description, m.state FROM "
-               f"(SELECT DISTINCT project, domain, name FROM {table} WHERE project=? AND domain=? "
-               f"ORDER BY name LIMIT ? OFFSET ?) b LEFT JOIN named_entity_metadata m ON m.resource_type=? AND "
-               f"m.project=b.project AND m.domain=b.domain AND m.name=b.name"
-               + (f" WHERE {' AND '.join(clauses)}" if clauses else "") + " ORDER BY b.name")
+               f"(SELECT project, domain, name FROM {table} WHERE project=? AND domain=? "
+               f"GROUP BY project, domain, name{order} LIMIT ? OFFSET ?) b "
+               "LEFT JOIN named_entity_metadata m ON m.resource_type=? AND "
+               "m.project=b.project AND m.domain=b.domain AND m.name=b.name"
+               + (f" WHERE {' AND '.join(clauses)}" if clauses else "") + order.replace("BY ", "BY b."))
         params = [request.project, request.domain, request.limit, offset, request.resource_type, *args]
         with self.db.read() as conn:  # type: ignore[attr-defined]
-            page = conn.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT name FROM {table} WHERE project=? AND "
-                                "domain=? LIMIT ? OFFSET ?)",
-                                (request.project, request.domain, request.limit, offset)).fetchone()[0]
             rows = conn.execute(sql, params).fetchall()
         entities = [common_pb2.NamedEntity(
             resource_type=request.resource_type,
             id=common_pb2.NamedEntityIdentifier(project=r[0], domain=r[1], name=r[2]),
             metadata=common_pb2.NamedEntityMetadata(description=r[3] or "", state=r[4] or 0)) for r in rows]
         return common_pb2.NamedEntityList(entities=entities,
-                                          token=filters.next_token(offset, page, request.limit))
-
+                                          token=filters.next_token(offset, len(rows), request.limit))

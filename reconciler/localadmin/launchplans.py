@@ -6,17 +6,16 @@ Helper for other mixins: ``load_launch_plan(conn, identifier)`` (NOT_FOUND when 
 
 from __future__ import annotations
 
-import re
 import sqlite3
-import time
 
 import grpc
-from croniter import croniter
-from flyteidl.admin import launch_plan_pb2
-from flyteidl.core import identifier_pb2, interface_pb2, types_pb2
+from flyteidl.admin import common_pb2, launch_plan_pb2
+from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, types_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
 
-from reconciler.localadmin import entities, filters, projects
-from reconciler.localadmin.execution_inputs import castable, literal_type_of
+from reconciler.localadmin import entities, filters, projects, schedules
+from reconciler.localadmin.db import Database
+from reconciler.localadmin.execution_inputs import castable, go_text, literal_type_of
 from reconciler.localadmin.status import AdminStatusError, already_exists, invalid, not_found
 
 SCHEMA = """
@@ -29,14 +28,21 @@ CREATE TABLE IF NOT EXISTS launch_plans (
 CREATE INDEX IF NOT EXISTS launch_plans_active ON launch_plans (project, domain, state);
 """
 
-LP_COLUMNS = {"id": "lp.rowid", "created_at": "lp.created_at", "updated_at": "lp.updated_at", "deleted_at": "NULL",
+LP_COLUMNS: dict[str, str | filters.Column] = {
+              "id": "lp.rowid", "created_at": filters.Column("lp.created_at", timestamp=True),
+              "updated_at": filters.Column("lp.updated_at", timestamp=True), "deleted_at": "NULL",
               "project": "lp.project", "domain": "lp.domain", "name": "lp.name", "version": "lp.version",
               "spec": "lp.blob", "workflow_id": "w.rowid", "closure": "lp.blob", "state": "lp.state",
               "digest": "lp.digest", "schedule_type": "lp.schedule_type",
               "launch_condition_type": "lp.launch_condition_type"}
-WF_COLUMNS = {k: f"w.{v}" for k, v in entities.WORKFLOW_COLUMNS.items() if v not in ("NULL", "rowid")}
-_DESCRIPTORS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
-_GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
+# The joined workflow's columns for ``workflow.<col>`` filters.
+WF_COLUMNS: dict[str, str | filters.Column] = {
+    k: ("NULL" if v == "NULL" else
+        filters.Column(f"w.{v.sql}", v.timestamp) if isinstance(v, filters.Column) else f"w.{v}")
+    for k, v in entities.WORKFLOW_COLUMNS.items()}
+# Plain (unprefixed) columns for the calls that read launch_plans without the workflow join.
+_PLAIN_COLUMNS = {k: (filters.Column(v.sql[3:], v.timestamp) if isinstance(v, filters.Column) else
+                      v.replace("lp.", "")) for k, v in LP_COLUMNS.items() if k != "workflow_id"}
 
 
 _timestamp = entities.timestamp
@@ -50,9 +56,16 @@ def _from_row(row: sqlite3.Row) -> launch_plan_pb2.LaunchPlan:
     return plan
 
 
-def load_launch_plan(conn: sqlite3.Connection, ident: identifier_pb2.Identifier) -> launch_plan_pb2.LaunchPlan:
-    row = conn.execute("SELECT * FROM launch_plans WHERE project=? AND domain=? AND name=? AND version=?",
-                       _key(ident)).fetchone()
+def load_launch_plan(conn: sqlite3.Connection, ident: identifier_pb2.Identifier, partial: bool = False
+                     ) -> launch_plan_pb2.LaunchPlan:
+    """The stored launch plan by full id (NOT_FOUND when missing). ``partial`` reproduces the GORM lookup
+    of UpdateLaunchPlan(ACTIVE): empty id fields match anything."""
+    if partial:
+        where, args = entities._partial_key(ident)
+        row = conn.execute(f"SELECT * FROM launch_plans{where} ORDER BY rowid LIMIT 1", args).fetchone()
+    else:
+        row = conn.execute("SELECT * FROM launch_plans WHERE project=? AND domain=? AND name=? AND version=?",
+                           _key(ident)).fetchone()
     if row is None:
         full = identifier_pb2.Identifier()
         full.CopyFrom(ident)
@@ -62,21 +75,8 @@ def load_launch_plan(conn: sqlite3.Connection, ident: identifier_pb2.Identifier)
 
 
 def validate_cron(expression: str) -> None:
-    expr = expression.strip()
-    for prefix in ("TZ=", "CRON_TZ="):
-        if expr.startswith(prefix):
-            expr = expr.split(" ", 1)[1] if " " in expr else ""
-    if expr.startswith("@"):
-        if expr in _DESCRIPTORS:
-            return
-        if expr.startswith("@every ") and _GO_DURATION.match(expr[len("@every "):].strip()):
-            return
-        raise invalid(f"Invalid cron expression: unrecognized descriptor: {expr}")
-    fields = expr.split()
-    if len(fields) != 5:
-        raise invalid(f"Invalid cron expression: expected exactly 5 fields, found {len(fields)}: [{expr}]")
-    if not croniter.is_valid(expr):
-        raise invalid(f"Invalid cron expression: failed to parse {expr}")
+    if (error := schedules.cron_error(expression)) is not None:
+        raise invalid(f"Invalid cron expression: {error}")
 
 
 def _is_datetime(var_type: types_pb2.LiteralType) -> bool:
@@ -100,23 +100,57 @@ def _validate_notifications(spec: launch_plan_pb2.LaunchPlanSpec) -> None:
         raise invalid("Launch condition must be empty, found launch_conditions")
 
 
-def _expected_inputs(spec: launch_plan_pb2.LaunchPlanSpec, wf_inputs: interface_pb2.VariableMap
-                     ) -> interface_pb2.ParameterMap:
-    """Validate default/fixed inputs against the workflow interface and augment unbound inputs (§3.1 d-f)."""
-    for name, literal in spec.fixed_inputs.literals.items():
+def _validate_fixed_inputs(fixed: literals_pb2.LiteralMap) -> None:
+    """validateLiteralMap(fixed_inputs); like flyteadmin it stops after the first datetime literal."""
+    for name, literal in fixed.literals.items():
         if not name:
             raise invalid("missing key in fixed_inputs")
-        if literal.WhichOneof("value") is None and not literal.HasField("offloaded_metadata"):
+        if literal.WhichOneof("value") is None:
             raise invalid(f"missing valid literal in fixed_inputs {name}")
-    for name, param in spec.default_inputs.parameters.items():
+        if literal.WhichOneof("value") == "scalar" and literal.scalar.primitive.WhichOneof("value") == "datetime":
+            _validate_datetime(literal.scalar.primitive.datetime)
+            return
+
+
+def _validate_datetime(stamp: Timestamp) -> None:
+    # google.protobuf.Timestamp.CheckValid: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999999Z
+    if stamp.seconds < -62135596800:
+        raise invalid(f"timestamp (seconds:{stamp.seconds} nanos:{stamp.nanos}) before 0001-01-01")
+    if stamp.seconds > 253402300799:
+        raise invalid(f"timestamp (seconds:{stamp.seconds} nanos:{stamp.nanos}) after 9999-12-31")
+    if not 0 <= stamp.nanos < 1_000_000_000:
+        raise invalid(f"timestamp (seconds:{stamp.seconds} nanos:{stamp.nanos}) has out-of-range nanos")
+
+
+def _validate_default_inputs(defaults: interface_pb2.ParameterMap) -> None:
+    """validateParameterMapDisableArtifacts(default_inputs) (the artifacts feature gate is off)."""
+    for name, param in defaults.parameters.items():
+        if param.HasField("artifact_query"):
+            raise invalid(f"artifact mode not enabled but query found default_inputs {name}")
+    for name, param in defaults.parameters.items():
+        if not name:
+            raise invalid("missing key in default_inputs")
         if not param.HasField("var") or not param.var.HasField("type"):
             raise invalid(f"The Variable component of the Parameter {name} in default_inputs either is missing, "
                           "or has a missing Type")
-        if not param.HasField("default") and not param.required and not param.HasField("artifact_query"):
+        if not param.HasField("default") and not param.required:
             raise invalid(f"Invalid variable {name} in default_inputs - variable has neither default, nor is "
                           "required. One must be specified")
-        if param.HasField("artifact_query"):
-            raise invalid(f"artifact mode not enabled but query found default_inputs {name}")
+        if param.HasField("default"):
+            inferred = literal_type_of(param.default)
+            if not castable(inferred, param.var.type):
+                raise invalid(f"Type mismatch for Parameter {name} in default_inputs has type "
+                              f"{go_text(param.var.type)}, expected {go_text(inferred)}")
+            if _is_datetime(param.var.type):
+                _validate_datetime(param.default.scalar.primitive.datetime)
+                return
+
+
+def _expected_inputs(spec: launch_plan_pb2.LaunchPlanSpec, wf_inputs: interface_pb2.VariableMap
+                     ) -> interface_pb2.ParameterMap:
+    """Validate default/fixed inputs against the workflow interface and augment unbound inputs (§3.1 d-f)."""
+    _validate_fixed_inputs(spec.fixed_inputs)
+    _validate_default_inputs(spec.default_inputs)
     variables = wf_inputs.variables
     if not variables:
         if spec.default_inputs.parameters:
@@ -130,15 +164,16 @@ def _expected_inputs(spec: launch_plan_pb2.LaunchPlanSpec, wf_inputs: interface_
         if name not in variables:
             raise invalid(f"unexpected default_input {name}")
         if not castable(param.var.type, variables[name].type):
-            raise invalid(f"invalid default_input wrong type {name}, expected {param.var.type}, got "
-                          f"{variables[name].type} instead")
+            raise invalid(f"invalid default_input wrong type {name}, expected {go_text(param.var.type)}, got "
+                          f"{go_text(variables[name].type)} instead")
         expected.parameters[name].CopyFrom(param)
     for name, literal in spec.fixed_inputs.literals.items():
         if name not in variables:
             raise invalid(f"unexpected fixed_input {name}")
-        if not castable(literal_type_of(literal), variables[name].type):
-            raise invalid(f"invalid fixed_input wrong type {name}, expected {variables[name].type}, got "
-                          f"{literal_type_of(literal)} instead")
+        inferred = literal_type_of(literal)
+        if not castable(inferred, variables[name].type):
+            raise invalid(f"invalid fixed_input wrong type {name}, expected {go_text(variables[name].type)}, got "
+                          f"{go_text(inferred)} instead")
     for name, var in variables.items():
         if name not in spec.default_inputs.parameters and name not in spec.fixed_inputs.literals:
             expected.parameters[name].CopyFrom(interface_pb2.Parameter(
@@ -175,13 +210,23 @@ def _validate_schedule(spec: launch_plan_pb2.LaunchPlanSpec, expected: interface
     return "RATE"
 
 
+def _stored(ident: identifier_pb2.Identifier) -> identifier_pb2.Identifier:
+    return entities.stored_id(ident, identifier_pb2.LAUNCH_PLAN)
+
+
+def _page(rows: list[sqlite3.Row], offset: int, limit: int) -> launch_plan_pb2.LaunchPlanList:
+    return launch_plan_pb2.LaunchPlanList(launch_plans=[_from_row(r) for r in rows],
+                                          token=filters.next_token(offset, len(rows), limit))
+
+
 class LaunchPlansMixin:
-    db: object
+    db: Database
+    config: object
 
     def CreateLaunchPlan(self, request, context):
         spec = request.spec
         if not request.HasField("spec"):
-            raise invalid("missing id")
+            raise invalid("missing id")  # flyteadmin validates spec.workflow_id first
         entities.validate_identifier(spec.workflow_id, identifier_pb2.WORKFLOW, spec.HasField("workflow_id"))
         with self.db.write() as conn:  # type: ignore[attr-defined]
             workflow = entities.load_workflow(conn, spec.workflow_id)
@@ -192,10 +237,11 @@ class LaunchPlansMixin:
             expected = _expected_inputs(spec, wf_interface.inputs)
             schedule_type = _validate_schedule(spec, expected)
             spec.default_inputs.CopyFrom(expected)  # flyteadmin stores the augmented map
-            _validate_notifications(spec)
+            if spec.HasField("entity_metadata"):
+                _validate_notifications(spec)
             plan = launch_plan_pb2.LaunchPlan(id=request.id, spec=spec, closure=launch_plan_pb2.LaunchPlanClosure(
                 expected_inputs=expected, expected_outputs=wf_interface.outputs))
-            digest = entities.digest(plan)
+            digest = entities.digest(plan)  # over the request id (org included), as flyteadmin hashes it
             existing = conn.execute("SELECT digest FROM launch_plans WHERE project=? AND domain=? AND name=? AND "
                                     "version=?", _key(request.id)).fetchone()
             if existing is not None:
@@ -203,7 +249,8 @@ class LaunchPlansMixin:
                     raise already_exists("launch plan with identical structure already exists")
                 raise invalid(f"{request.id.name} launch plan with different structure already exists. (Please "
                               "register a new version of the launch plan):\n(content differs)")
-            now = time.time()
+            now = self.config.clock()  # type: ignore[attr-defined]
+            plan.id.CopyFrom(_stored(request.id))
             plan.closure.created_at.CopyFrom(_timestamp(now))
             plan.closure.updated_at.CopyFrom(_timestamp(now))
             plan.closure.state = launch_plan_pb2.INACTIVE
@@ -217,40 +264,44 @@ class LaunchPlansMixin:
     def GetLaunchPlan(self, request, context):
         ident = identifier_pb2.Identifier()
         ident.CopyFrom(request.id)
-        if ident.resource_type == identifier_pb2.UNSPECIFIED:
+        if ident.resource_type == identifier_pb2.UNSPECIFIED:  # the RPC layer fills it in
             ident.resource_type = identifier_pb2.LAUNCH_PLAN
         entities.validate_identifier(ident, identifier_pb2.LAUNCH_PLAN, request.HasField("id"))
         with self.db.read() as conn:  # type: ignore[attr-defined]
             return load_launch_plan(conn, ident)
 
     def UpdateLaunchPlan(self, request, context):
-        ident = request.id
-        if request.state not in (launch_plan_pb2.INACTIVE, launch_plan_pb2.ACTIVE):
-            raise invalid(f"Unrecognized launch plan state {request.state} for update for launch plan "
-                          f"[{entities.id_text(ident)}]")
-        with self.db.write() as conn:  # type: ignore[attr-defined]
-            if request.state == launch_plan_pb2.INACTIVE:
-                full = identifier_pb2.Identifier()
-                full.CopyFrom(ident)
-                full.resource_type = identifier_pb2.LAUNCH_PLAN
-                entities.validate_identifier(full, identifier_pb2.LAUNCH_PLAN)
+        ident = identifier_pb2.Identifier()
+        ident.CopyFrom(request.id)
+        if ident.resource_type == identifier_pb2.UNSPECIFIED:  # the RPC layer fills it in
+            ident.resource_type = identifier_pb2.LAUNCH_PLAN
+        # Top-level identifier errors are only logged by flyteadmin; the INACTIVE branch re-validates.
+        if request.state == launch_plan_pb2.INACTIVE:
+            entities.validate_identifier(ident, identifier_pb2.LAUNCH_PLAN, request.HasField("id"))
+            with self.db.write() as conn:  # type: ignore[attr-defined]
                 load_launch_plan(conn, ident)
                 conn.execute("UPDATE launch_plans SET state=0, updated_at=? WHERE project=? AND domain=? AND name=? "
-                             "AND version=?", (time.time(), *_key(ident)))
-            else:
-                target = load_launch_plan(conn, ident)
+                             "AND version=?", (self.config.clock(), *_key(ident)))  # type: ignore[attr-defined]
+        elif request.state == launch_plan_pb2.ACTIVE:
+            with self.db.write() as conn:  # type: ignore[attr-defined]
+                # GORM struct lookup: empty id fields match any launch plan (always send a complete id)
+                target = load_launch_plan(conn, ident, partial=True)
                 schedule = target.spec.entity_metadata.schedule
-                if schedule.cron_expression and not schedule.HasField("cron_schedule"):
-                    # the native scheduler only knows cron_schedule and rate
+                if schedule.WhichOneof("ScheduleExpression") == "cron_expression" and schedule.cron_expression:
+                    # the native scheduler only knows cron_schedule and rate: a plain error → INTERNAL
                     raise AdminStatusError(grpc.StatusCode.INTERNAL, "failed adding schedule for unknown schedule "
-                                                                     "expression type")
+                                           f"expression type {entities.id_text(schedule)}")
                 # One transaction: the formerly active version off, the target on (flyteadmin's SetActive).
-                now = time.time()
+                now = self.config.clock()  # type: ignore[attr-defined]
+                t = target.id
                 conn.execute("UPDATE launch_plans SET state=0, updated_at=? WHERE rowid = (SELECT rowid FROM "
                              "launch_plans WHERE project=? AND domain=? AND name=? AND state=1 LIMIT 1)",
-                             (now, ident.project, ident.domain, ident.name))
+                             (now, t.project, t.domain, t.name))
                 conn.execute("UPDATE launch_plans SET state=1, updated_at=? WHERE project=? AND domain=? AND name=? "
-                             "AND version=?", (now, *_key(ident)))
+                             "AND version=?", (now, *_key(t)))
+        else:
+            raise invalid(f"Unrecognized launch plan state {request.state} for update for launch plan "
+                          f"[{entities.id_text(ident)}]")
         return launch_plan_pb2.LaunchPlanUpdateResponse()
 
     def GetActiveLaunchPlan(self, request, context):
@@ -271,14 +322,15 @@ class LaunchPlansMixin:
                 raise invalid(f"missing {field}")
         if request.limit <= 0:
             raise invalid("invalid value for limit")
-        order, offset = filters.order_and_page(request, {k: k for k in LP_COLUMNS}, "ListActiveLaunchPlans")
+        order, offset = filters.order_and_page(request, _PLAIN_COLUMNS, "ListActiveLaunchPlans")
         with self.db.read() as conn:  # type: ignore[attr-defined]
             rows = conn.execute(f"SELECT * FROM launch_plans WHERE project=? AND domain=? AND state=1{order} "
                                 "LIMIT ? OFFSET ?", (request.project, request.domain, request.limit, offset)).fetchall()
-        return launch_plan_pb2.LaunchPlanList(launch_plans=[_from_row(r) for r in rows],
-                                              token=filters.next_token(offset, len(rows), request.limit))
+        return _page(rows, offset, request.limit)
 
     def ListLaunchPlans(self, request, context):
+        if not request.HasField("id"):
+            raise invalid("missing id")
         if not request.id.project:
             raise invalid("missing project")
         if not request.id.domain:
@@ -292,25 +344,25 @@ class LaunchPlansMixin:
         if request.id.name:
             clauses.append("lp.name = ?")
             args.append(request.id.name)
-        order, offset = filters.order_and_page(request, LP_COLUMNS, "ListLaunchPlans", prefix="lp.")
+        order, offset = filters.order_and_page(request, LP_COLUMNS, "ListLaunchPlans")
+        # flyteadmin always inner-joins the launch plan's workflow
         sql = ("SELECT lp.* FROM launch_plans lp JOIN workflows w ON w.project=lp.wf_project AND "
                "w.domain=lp.wf_domain AND w.name=lp.wf_name AND w.version=lp.wf_version "
                f"WHERE {' AND '.join(clauses)}{order} LIMIT ? OFFSET ?")
         with self.db.read() as conn:  # type: ignore[attr-defined]
             rows = conn.execute(sql, (*args, request.limit, offset)).fetchall()
-        return launch_plan_pb2.LaunchPlanList(launch_plans=[_from_row(r) for r in rows],
-                                              token=filters.next_token(offset, len(rows), request.limit))
+        return _page(rows, offset, request.limit)
 
     def ListLaunchPlanIds(self, request, context):
+        # no manager-level validation and filters are ignored; the repository rejects limit 0
         if request.limit <= 0:
             raise invalid("missing and/or invalid parameters: limit")
-        offset = filters.parse_token(request.token, "ListLaunchPlanIds")
+        order, offset = filters.order_and_page(request, {"project": "project", "domain": "domain",
+                                                         "name": "name"}, "ListLaunchPlanIds", default="name ASC")
         with self.db.read() as conn:  # type: ignore[attr-defined]
-            rows = conn.execute("SELECT DISTINCT project, domain, name FROM launch_plans WHERE project=? AND "
-                                "domain=? ORDER BY name LIMIT ? OFFSET ?",
+            rows = conn.execute("SELECT project, domain, name FROM launch_plans WHERE project=? AND domain=? "
+                                f"GROUP BY project, domain, name{order} LIMIT ? OFFSET ?",
                                 (request.project, request.domain, request.limit, offset)).fetchall()
-        from flyteidl.admin import common_pb2
-
         return common_pb2.NamedEntityIdentifierList(
             entities=[common_pb2.NamedEntityIdentifier(project=r[0], domain=r[1], name=r[2]) for r in rows],
             token=filters.next_token(offset, len(rows), request.limit))

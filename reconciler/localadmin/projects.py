@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
 from collections.abc import Mapping
 
 import grpc
 from flyteidl.admin import common_pb2, project_pb2
 
 from reconciler.localadmin import filters
+from reconciler.localadmin.db import Database
 from reconciler.localadmin.status import AdminStatusError, invalid, not_found
 
 SCHEMA = """
@@ -30,65 +30,103 @@ CREATE TABLE IF NOT EXISTS projects (
 );
 """
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_VALUE_ERROR = ("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-                "and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or "
-                "'12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')")
-_KEY_ERROR = ("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
-              "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation "
-              "is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')")
-PROJECT_COLUMNS = {"id": "rowid", "created_at": "created_at", "updated_at": "updated_at", "deleted_at": "NULL",
-                   "identifier": "identifier", "name": "name", "description": "description", "labels": "labels",
-                   "state": "state"}
+_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_SUBDOMAIN_FMT = _LABEL_FMT + r"(\." + _LABEL_FMT + ")*"
+_QNAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_VALUE_FMT = f"({_QNAME_FMT})?"
+_QNAME_MSG = ("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+              "alphanumeric character")
+
+
+def _regex_error(message: str, fmt: str, *examples: str) -> str:
+    """k8s apimachinery's RegexError text (note its double space after each comma)."""
+    shown = "',  or '".join(examples)
+    return f"{message} (e.g. '{shown}', regex used for validation is '{fmt}')"
+
+
+_LABEL_ERROR = _regex_error("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+                            "and must start and end with an alphanumeric character", _LABEL_FMT, "my-name", "123-abc")
+_SUBDOMAIN_ERROR = _regex_error("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+                                "'-' or '.', and must start and end with an alphanumeric character", _SUBDOMAIN_FMT,
+                                "example.com")
+_QNAME_ERROR = _regex_error(_QNAME_MSG, _QNAME_FMT, "MyName", "my.name", "123-abc")
+_VALUE_ERROR = _regex_error("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "
+                            "or '.', and must start and end with an alphanumeric character", _VALUE_FMT,
+                            "MyValue", "my_value", "12345")
+PROJECT_COLUMNS: dict[str, str | filters.Column] = {
+    "id": "rowid", "created_at": filters.Column("created_at", timestamp=True),
+    "updated_at": filters.Column("updated_at", timestamp=True), "deleted_at": "NULL", "identifier": "identifier",
+    "name": "name", "description": "description", "labels": "labels", "state": "state"}
+
+
+def _go_list(errors: list[str]) -> str:
+    return "[" + " ".join(errors) + "]"  # Go's %v of a []string
+
+
+def qualified_name_errors(key: str) -> list[str]:
+    """k8s IsQualifiedName: an optional DNS-subdomain prefix and '/', then a name part of at most 63 chars."""
+    parts = key.split("/")
+    errors: list[str] = []
+    if len(parts) > 2:
+        return [f"a qualified name {_QNAME_ERROR} with an optional DNS subdomain prefix and '/' "
+                "(e.g. 'example.com/MyName')"]
+    name = parts[-1]
+    if len(parts) == 2:
+        prefix = parts[0]
+        if not prefix:
+            errors.append("prefix part must be non-empty")
+        else:
+            if len(prefix) > 253:
+                errors.append("prefix part must be no more than 253 characters")
+            if not re.fullmatch(_SUBDOMAIN_FMT, prefix):
+                errors.append(f"prefix part {_SUBDOMAIN_ERROR}")
+    if not name:
+        errors.append("name part must be non-empty")
+    elif len(name) > 63:
+        errors.append("name part must be no more than 63 characters")
+    if not re.fullmatch(_QNAME_FMT, name):
+        errors.append(f"name part {_QNAME_ERROR}")
+    return errors
+
+
+def label_value_errors(value: str) -> list[str]:
+    errors = []
+    if len(value) > 63:
+        errors.append("must be no more than 63 characters")
+    if not re.fullmatch(_VALUE_FMT, value):
+        errors.append(_VALUE_ERROR)
+    return errors
+
+
+def dns_label_errors(value: str) -> list[str]:
+    """k8s IsDNS1123Label."""
+    errors = []
+    if len(value) > 63:
+        errors.append("must be no more than 63 characters")
+    if not re.fullmatch(_LABEL_FMT, value):
+        errors.append("must not contain dots" if re.fullmatch(_SUBDOMAIN_FMT, value) else _LABEL_ERROR)
+    return errors
 
 
 def validate_labels(labels: Mapping[str, str]) -> None:
+    """flyteadmin's label checks (§1.2 step 4), shared by projects, launch plans and executions."""
     if not labels:
         return
     if len(labels) > 16:
         raise invalid("labels map cannot exceed 16 entries")
     for key, value in labels.items():
-        errors = []
-        name = key
-        if "/" in key:
-            prefix, name = key.split("/", 1)
-            if len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix):
-                errors.append("prefix part must be a lowercase RFC 1123 subdomain")
-        if not name:
-            errors.append("name part must be non-empty")
-        elif len(name) > 63:
-            errors.append("name part must be no more than 63 characters")
-        elif not _NAME_PART.match(name):
-            errors.append(_KEY_ERROR)
-        if errors:
-            raise invalid(f"invalid label key [{key}]: [{'; '.join(errors)}]")
-        value_errors = []
-        if len(value) > 63:
-            value_errors.append("must be no more than 63 characters")
-        if not _LABEL_VALUE.match(value):
-            value_errors.append(_VALUE_ERROR)
-        if value_errors:
-            raise invalid(f"invalid label value [{value}]: [{'; '.join(value_errors)}]")
+        if errors := qualified_name_errors(key):
+            raise invalid(f"invalid label key [{key}]: {_go_list(errors)}")
+        if errors := label_value_errors(value):
+            raise invalid(f"invalid label value [{value}]: {_go_list(errors)}")
 
 
 def _validate_project(project: project_pb2.Project) -> None:
     if not project.id:
         raise invalid("missing project_id")
     validate_labels(dict(project.labels.values))
-    if len(project.id) > 63:
-        errs = "must be no more than 63 characters"
-    elif not _DNS_LABEL.match(project.id):
-        errs = ("must not contain dots" if _DNS_SUBDOMAIN.match(project.id) else
-                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
-                "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
-                "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
-    else:
-        errs = ""
-    if errs:
-        raise invalid(f"invalid project id [{project.id}]: [{errs}]")
+    if errors := dns_label_errors(project.id):
+        raise invalid(f"invalid project id [{project.id}]: {_go_list(errors)}")
     if len(project.name.encode()) > 64:
         raise invalid("project_name cannot exceed 64 characters")
     if len(project.description.encode()) > 300:
@@ -152,7 +190,7 @@ def configure_domains(db_path: str, domains: tuple[str, ...]) -> None:
 
 
 class ProjectsMixin:
-    db: object
+    db: Database
     config: object
 
     def _domains(self) -> list[project_pb2.Domain]:
@@ -165,6 +203,9 @@ class ProjectsMixin:
             project.labels.CopyFrom(common_pb2.Labels.FromString(row["labels"]))
         return project
 
+    def _now(self) -> float:
+        return self.config.clock()  # type: ignore[attr-defined,no-any-return]
+
     def RegisterProject(self, request, context):
         project = request.project if request.HasField("project") else None
         if project is None:
@@ -172,10 +213,11 @@ class ProjectsMixin:
         if not project.name:
             raise invalid("missing project_name")
         _validate_project(project)
-        now = time.time()
+        now = self._now()
         labels = project.labels.SerializeToString() if project.HasField("labels") else None
         with self.db.write() as conn:  # type: ignore[attr-defined]
             if _row(conn, project.id) is not None:
+                # the content is not compared: a duplicate id is a primary-key violation in flyteadmin
                 raise AdminStatusError(grpc.StatusCode.ALREADY_EXISTS,
                                        "value with matching already exists (duplicate key value violates unique "
                                        'constraint "projects_pkey")')
@@ -185,11 +227,15 @@ class ProjectsMixin:
 
     def UpdateProject(self, request, context):
         with self.db.write() as conn:  # type: ignore[attr-defined]
-            if _row(conn, request.id) is None:
+            # The existence check runs before validation; an empty id is an unconditioned GORM lookup that
+            # finds any project, so it then fails validation ("missing project_id").
+            found = (conn.execute("SELECT 1 FROM projects LIMIT 1").fetchone() if not request.id
+                     else _row(conn, request.id))
+            if found is None:
                 raise not_found(f"project [{request.id}] not found")
             _validate_project(request)
             # GORM Updates(struct): empty strings are not written; the state pointer always is.
-            sets, args = ["state = ?", "updated_at = ?"], [int(request.state), time.time()]
+            sets, args = ["state = ?", "updated_at = ?"], [int(request.state), self._now()]
             if request.name:
                 sets.append("name = ?")
                 args.append(request.name)
@@ -217,11 +263,12 @@ class ProjectsMixin:
             clauses = ["state != 1"]  # archived projects are hidden unless the caller filters
         order, offset = filters.order_and_page(request, PROJECT_COLUMNS, "ListProjects", default="identifier ASC")
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        limit = f" LIMIT {int(request.limit)} OFFSET {offset}" if request.limit else f" LIMIT -1 OFFSET {offset}"
+        limit = int(request.limit) if request.limit else -1  # limit 0: no LIMIT at all
         with self.db.read() as conn:  # type: ignore[attr-defined]
-            rows = conn.execute(f"SELECT * FROM projects{where}{order}{limit}", args).fetchall()
-        token = str(offset + len(rows)) if (not request.limit or len(rows) == request.limit) else ""
-        return project_pb2.Projects(projects=[self._to_project(r) for r in rows], token=token)
+            rows = conn.execute(f"SELECT * FROM projects{where}{order} LIMIT ? OFFSET ?",
+                                (*args, limit, offset)).fetchall()
+        return project_pb2.Projects(projects=[self._to_project(r) for r in rows],
+                                    token=filters.next_token(offset, len(rows), request.limit))
 
     def GetDomains(self, request, context):
         return project_pb2.GetDomainsResponse(domains=self._domains())

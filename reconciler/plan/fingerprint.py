@@ -1,7 +1,7 @@
 """Fingerprints of live objects, recorded in a saved plan and checked again before it is applied.
 
-A fingerprint covers what a plan's actions depend on: for a launch plan, its active versions and
-description (versions themselves are immutable); for everything else, the whole normalised body.
+A fingerprint covers what a plan's actions depend on: for a launch plan, its active versions
+(versions themselves are immutable); for everything else, the whole normalised body.
 Objects that did not exist are recorded as ``ABSENT`` so that one created meanwhile is noticed.
 """
 
@@ -18,12 +18,16 @@ ABSENT = "absent"
 
 
 def _projection(address: str, body: Mapping[str, Any]) -> Any:
+    # Only the active set: the description and the registered-but-inactive versions are read only when a
+    # plan needs them, so a re-observation by address would see them differently and call a plan stale.
     if kind_of(address) == "launchplan":
-        return {"activeVersions": sorted(body.get("activeVersions", [])), "description": body.get("description")}
+        return {"activeVersions": sorted(body.get("activeVersions", []))}
     return body
 
 
 def fingerprint(address: str, body: Mapping[str, Any] | None) -> str:
+    if body is None and kind_of(address) == "launchplan":
+        body = {"activeVersions": []}  # no version active and none read: the same state as "absent"
     if body is None:
         return ABSENT
     canonical = json.dumps(_projection(address, body), sort_keys=True, separators=(",", ":"), default=str)

@@ -241,3 +241,18 @@ def test_kill_9_during_apply_then_rerun_creates_no_duplicates(tmp_path) -> None:
         assert final.returncode == 0, final.stdout + final.stderr
         names = [e.id.name for e in executions(admin)]
         assert len(names) == 30 == len(set(names))
+
+
+def test_a_backfill_does_not_count_runs_of_another_whose_name_extends_it(tmp_path, clock) -> None:
+    root = write(tmp_path, to="2024-01-05T00:00:00Z")
+    other = (root / "m.yaml").read_text().split("---\n")[-1].replace("name: q1}", "name: q1-2024}")
+    (root / "other.yaml").write_text(other)
+    with running_admin(tmp_path, clock) as admin:
+        apply(root, admin)  # both backfills launch their first 4 runs
+        result = CliRunner().invoke(cli, ["backfill", "status", str(root), "--format", "json", "--endpoint",
+                                          admin.address, "--insecure"])
+        import json
+
+        progress = json.loads(result.output)
+        assert progress["backfill/flytesnacks/development/nightly/q1"]["running"] == 4
+        assert progress["backfill/flytesnacks/development/nightly/q1-2024"]["running"] == 4

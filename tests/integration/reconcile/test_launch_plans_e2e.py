@@ -162,3 +162,15 @@ def test_apply_without_a_terminal_and_without_auto_approve_fails_with_a_hint(rep
     result = repo.run("apply")
     assert result.exit_code == 1
     assert "--auto-approve" in result.output
+
+
+def test_saved_plan_for_a_described_launch_plan_is_not_falsely_stale(repo, stub, tmp_path) -> None:
+    repo.write("project.yaml", PROJECT)
+    repo.write("lp.yaml", _lp(100) + "  description: Nightly numbers\n")
+    assert repo.run("apply", "--auto-approve").exit_code == 0
+    repo.write("lp.yaml", _lp(150) + "  description: Nightly numbers\n")
+    saved = tmp_path / "plan.json"
+    assert repo.run("plan", "--out", str(saved)).exit_code == 0
+    applied = repo.run("apply", "--plan", str(saved), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert repo.run("plan", "--detailed-exitcode").exit_code == 0

@@ -1,0 +1,29 @@
+"""Fixtures shared by every test directory: an empty embedded admin on an ephemeral loopback port.
+
+Directories with richer needs (seeded samples, a manual clock) define their own fixtures next to their tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from flyteidl.service.admin_pb2_grpc import AdminServiceStub
+
+from reconciler.localadmin import LocalAdmin
+
+
+@pytest.fixture
+def fresh_admin(tmp_path: Path) -> Iterator[LocalAdmin]:
+    """An embedded admin over a new SQLite file: no projects, no samples, testing aids off."""
+    with LocalAdmin.start(db_path=tmp_path / "fresh.db", port=0) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_stub(fresh_admin: LocalAdmin) -> Iterator[AdminServiceStub]:
+    """An AdminService stub over a real insecure channel to ``fresh_admin``."""
+    with grpc.insecure_channel(fresh_admin.address) as channel:
+        yield AdminServiceStub(channel)
