@@ -1,4 +1,8 @@
-"""Options that select and render manifests, shared by validate, plan, apply and diff."""
+"""Options that select and render manifests, shared by validate, plan, apply and diff.
+
+``@manifest_options`` adds PATHS, --config, --env, --var and --var-file to a command;
+``load_from_options(kwargs)`` pops them again and returns the validated manifests.
+"""
 
 from __future__ import annotations
 
@@ -17,22 +21,24 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
     result = {}
     for item in values:
         key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--var {item!r} is not KEY=VALUE")
+        if not sep or not key.strip():
+            raise ConfigError(f"--var {item!r} is not KEY=VALUE", hint="e.g. --var release=v2")
         result[key] = value
     return result
 
 
 def manifest_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.argument("paths", nargs=-1, type=click.Path()),
+        click.argument("paths", nargs=-1, type=click.Path(), metavar="[PATHS]..."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help="Run configuration (default: flyte-reconciler.yaml at the manifests' root)."),
         click.option("--env", "env", metavar="NAME", envvar="FLYTE_RECONCILER_ENV",
-                     help="Environment of flyte-reconciler.yaml (its endpoint and template vars)."),
-        click.option("--var", "variables", multiple=True, metavar="KEY=VALUE", help="Template variable (repeatable)."),
+                     help="Environment of flyte-reconciler.yaml: its endpoint and its template `vars`."),
+        click.option("--var", "variables", multiple=True, metavar="KEY=VALUE",
+                     help="Template variable, available as {{ vars.KEY }}; wins over --var-file and the "
+                          "environment's vars (repeatable)."),
         click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
-                     help="YAML file of template variables (repeatable)."),
+                     help="YAML mapping of template variables; later files win (repeatable)."),
     ]
     for option in reversed(options):
         func = option(func)

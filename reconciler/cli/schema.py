@@ -1,4 +1,4 @@
-"""``flyte-reconciler schema``: print the JSON Schema of all manifest kinds."""
+"""``flyte-reconciler schema``: print or write the JSON Schema of all manifest kinds."""
 
 from __future__ import annotations
 
@@ -11,12 +11,21 @@ from reconciler.manifests.schema import json_schema
 
 
 @click.command("schema")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), metavar="FILE",
+              help="Write the schema to FILE instead of standard output.")
 def schema_command(out: Path | None) -> None:
-    """JSON Schema of every manifest kind (use with `# yaml-language-server: $schema=FILE`)."""
+    """JSON Schema (draft 2020-12) of every manifest kind.
+
+    For completion and checks in editors, save it and point the YAML language server at it from the
+    first line of a manifest:
+
+        flyte-reconciler schema --out schema.json
+
+        # yaml-language-server: $schema=../schema.json
+    """
     text = json.dumps(json_schema(), indent=2, sort_keys=True)
-    if out:
-        out.write_text(text + "\n")
+    if out is not None:
+        out.write_text(text + "\n", encoding="utf-8")
         click.echo(f"Wrote {out}", err=True)
     else:
         click.echo(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Mapping
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -12,7 +13,7 @@ _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _BACKFILL_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 _GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
-_CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+_CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))  # Go cron: Sunday is 0 only
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 _DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
 _CRON_NAMES: tuple[dict[str, int], ...] = ({}, {}, {}, {m: i + 1 for i, m in enumerate(_MONTHS)},
@@ -36,18 +37,50 @@ def max_bytes(value: str, limit: int, what: str) -> str:
     return value
 
 
+def max_chars(value: str, limit: int, what: str) -> str:
+    if len(value) > limit:
+        raise ValueError(f"{what} is {len(value)} characters long (at most {limit} characters, Flyte Admin's limit)")
+    return value
+
+
+def qualified_name(key: str, what: str) -> None:
+    """Kubernetes ``IsQualifiedName``: an optional DNS-1123 subdomain prefix and '/', then a name part."""
+    name = key
+    if "/" in key:
+        prefix, name = key.split("/", 1)
+        if not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix):
+            raise ValueError(f"{what} key {key!r} has an invalid prefix {prefix!r} (a DNS-1123 subdomain such as "
+                             "example.com, then '/')")
+    if not name or len(name) > 63 or not _NAME_PART.match(name):
+        raise ValueError(f"{what} key {key!r} is invalid (a Kubernetes qualified name: at most 63 characters of "
+                         "alphanumerics, '-', '_', '.', starting and ending with an alphanumeric, with an optional "
+                         "prefix such as example.com/)")
+
+
+def annotation_map(values: Mapping[str, str]) -> Mapping[str, str]:
+    """Admin does not check annotations, but Kubernetes rejects the execution's resources when keys are
+    not qualified names or the total size exceeds 256 KiB."""
+    for key in values:
+        qualified_name(key, "annotation")
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in values.items())
+    if size > 256 * 1024:
+        raise ValueError(f"annotations total {size} bytes (at most 262144 bytes, Kubernetes' limit)")
+    return values
+
+
+def timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown timezone {value!r} (an IANA zone name such as UTC or Europe/Berlin)") from exc
+    return value
+
+
 def labels(values: Mapping[str, str], what: str = "labels") -> Mapping[str, str]:
     if len(values) > 16:
-        raise ValueError(f"{len(values)} {what} given (at most 16)")
+        raise ValueError(f"{len(values)} {what} given (at most 16, Flyte Admin's limit)")
     for key, value in values.items():
-        name = key
-        if "/" in key:
-            prefix, name = key.split("/", 1)
-            if len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix):
-                raise ValueError(f"label key {key!r} has an invalid prefix (a DNS-1123 subdomain)")
-        if not name or len(name) > 63 or not _NAME_PART.match(name):
-            raise ValueError(f"label key {key!r} is invalid (at most 63 characters: alphanumerics, '-', '_', '.', "
-                             "starting and ending with an alphanumeric)")
+        qualified_name(key, "label")
         if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
             raise ValueError(f"label value {value!r} of {key!r} is invalid (empty, or at most 63 characters: "
                              "alphanumerics, '-', '_', '.', starting and ending with an alphanumeric)")
@@ -75,16 +108,18 @@ def _cron_field(text: str, index: int) -> None:
         if base in ("*", "?"):
             continue
         start, _, end = base.partition("-")
-        _cron_value(start, index)
-        if end:
-            _cron_value(end, index)
+        low = _cron_value(start, index)
+        if end and _cron_value(end, index) < low:
+            raise ValueError(f"{_FIELD_NAMES[index]} range {base!r} starts after it ends")
 
 
 def cron(expression: str) -> str:
     expr = expression.strip()
     for prefix in ("TZ=", "CRON_TZ="):
         if expr.startswith(prefix):
-            expr = expr.split(" ", 1)[1] if " " in expr else ""
+            zone, _, expr = expr[len(prefix):].partition(" ")
+            timezone(zone)
+            expr = expr.strip()
     if expr.startswith("@"):
         if expr in DESCRIPTORS:
             return expression

@@ -1,13 +1,26 @@
-"""The run configuration ``flyte-reconciler.yaml``: environments, managed scope, domains, prune policy."""
+"""The run configuration ``flyte-reconciler.yaml``: environments, managed scope, domains, prune policy.
+
+Validated as strictly as manifests (unknown keys rejected with a "did you mean", every problem
+located at its line). Adding a key is one field on the right model below; connection and auth
+keys of an environment are read by ``reconciler.settings`` (its ``ENVIRONMENT_KEYS`` table must
+name only fields of ``Environment``). This module never renders templates and never connects.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from reconciler.errors import ManifestError, ManifestProblem
+from reconciler.manifests.problems import pydantic_problems
+from reconciler.manifests.yamlload import YamlProblem, load_documents
 
 CONFIG_FILE = "flyte-reconciler.yaml"
 DEFAULT_DOMAINS = ("development", "staging", "production")
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class _Strict(BaseModel):
@@ -15,11 +28,13 @@ class _Strict(BaseModel):
 
 
 class Environment(_Strict):
+    """One named target (``--env NAME``): where Admin is and the template variables for it."""
+
     endpoint: str | None = None
     insecure: bool = False
     consoleUrl: str | None = None
     vars: dict[str, Any] = {}
-    # connection keys read by the settings resolver (flytectl-compatible names)
+    # Connection and auth keys, spelled like flytectl's ``admin.*`` keys where one exists.
     caCertFile: str | None = None
     insecureSkipVerify: bool | None = None
     authType: str | None = None
@@ -28,16 +43,25 @@ class Environment(_Strict):
     clientSecretLocation: str | None = None
     scopes: list[str] | None = None
     audience: str | None = None
+    useAudienceFromAdmin: bool | None = None
     tokenUrl: str | None = None
-    command: list[str] | None = None
+    authorizationHeader: str | None = None
+    command: str | list[str] | None = None
+    tokenFile: str | None = None
+    tokenEnvVar: str | None = None
+    allowPlaintextCredentials: bool | None = None
 
 
 class Scope(_Strict):
+    """What this manifest set manages: live objects here but not in git are "unmanaged"."""
+
     projects: list[str] = []
     domains: list[str] = []
 
 
 class Prune(_Strict):
+    """Per kind: remove (or deactivate/archive) managed-scope objects absent from the manifests."""
+
     projects: bool = False
     launchPlans: bool = False
     attributes: bool = False
@@ -51,3 +75,72 @@ class RunConfig(_Strict):
     domains: list[str] = list(DEFAULT_DOMAINS)
     prune: Prune = Field(default_factory=Prune)
     path: str | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _scope_domains_are_known(self) -> RunConfig:
+        if not self.domains:
+            raise ValueError("the domain list is empty (the domains Flyte Admin is configured with, "
+                             "default development, staging, production)")
+        unknown = [d for d in self.scope.domains if d not in self.domains]
+        if unknown:
+            raise ValueError(f"scope.domains names {', '.join(unknown)}, not in the configured domains "
+                             f"(a subset of: {', '.join(self.domains)})")
+        return self
+
+
+def _candidates(search_paths: list[str]) -> list[Path]:
+    candidates: list[Path] = []
+    for search in search_paths:
+        root = Path(search)
+        root = root if root.is_dir() else root.parent
+        candidates += [root / CONFIG_FILE, root.parent / CONFIG_FILE]
+    candidates.append(Path(CONFIG_FILE))
+    return candidates
+
+
+def load_config(path: str | None, search_paths: list[str]) -> RunConfig:
+    """Read the run configuration: ``path`` when given (it must exist), else the first
+    ``flyte-reconciler.yaml`` at (or just above) the root of a manifest path, else the current
+    directory's; without any, the defaults. Raises ``ManifestError`` with located problems."""
+    if path is not None:
+        if not Path(path).is_file():
+            raise ManifestError([ManifestProblem(path, 1, "Config", "", "", "config file not found",
+                                                 "an existing flyte-reconciler.yaml (--config FILE)")])
+        return _read(Path(path))
+    for candidate in _candidates(search_paths):
+        if candidate.is_file():
+            return _read(candidate)
+    return RunConfig()
+
+
+def _read(path: Path) -> RunConfig:
+    file = str(path)
+
+    def fail(line: int, problem: str, expected: str = "", field: str = "") -> ManifestError:
+        return ManifestError([ManifestProblem(file, line, "Config", "", field, problem, expected)])
+
+    try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise fail(1, "file is too large", f"at most {MAX_CONFIG_BYTES} bytes")
+        text = path.read_bytes().decode("utf-8-sig")
+        documents = load_documents(text)
+    except UnicodeDecodeError as exc:
+        raise fail(1, "not valid UTF-8", "UTF-8 YAML text") from exc
+    except OSError as exc:
+        raise fail(1, f"cannot read the file: {exc.strerror or exc}") from exc
+    except YamlProblem as exc:
+        raise fail(exc.line, exc.message, field=".".join(map(str, exc.path))) from exc
+    if len(documents) > 1:
+        raise fail(documents[1].start_line, "more than one YAML document", "one mapping")
+    value = documents[0].value if documents else {}
+    lines = documents[0].lines if documents else {}
+    if not isinstance(value, dict):
+        raise fail(1, "the run configuration must be a mapping", "environments, scope, domains, prune")
+    if "path" in value:
+        raise fail(lines.get(("path",), 1), "unknown field 'path'", "environments, scope, domains, prune",
+                   field="path")
+    try:
+        return RunConfig.model_validate({**value, "path": file})
+    except pydantic.ValidationError as exc:
+        raise ManifestError(pydantic_problems(exc, model=RunConfig, file=file, lines=lines, start=1,
+                                              kind="Config", address="")) from exc

@@ -1,4 +1,8 @@
-"""Checks across documents: duplicate addresses, references, scope, domains, and warnings."""
+"""Checks across documents: duplicate addresses, references, scope, domains, and warnings.
+
+Runs after every document validated on its own; appends errors to the run's problem list and
+returns warnings (severity "warning", never fatal). Pure: no files, no network.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ from typing import Any
 from reconciler.errors import ManifestProblem
 from reconciler.manifests.config import RunConfig
 from reconciler.manifests.models import ATTRIBUTE_KEYS
+from reconciler.manifests.quantity import parse_quantity
+
+RESOURCE_NAMES = ("cpu", "gpu", "memory", "storage", "ephemeralStorage")
 
 
 def _problem(doc: Any, path: tuple[Any, ...], field: str, problem: str, expected: str = "",
@@ -61,6 +68,14 @@ def cross_check(documents: list[Any], config: RunConfig, problems: list[Manifest
                                          f"only {given} given: Admin replaces the whole task-resource value at this "
                                          "level, so the other part falls back to platform defaults",
                                          "both defaults and limits", severity="warning"))
+        if doc.kind == "LaunchPlan":
+            warnings += _launch_plan_checks(doc, domains, problems)
+        if doc.kind == "Attributes" and doc.model.spec.taskResources is not None:
+            _limits_cover_defaults(doc, problems)
+        if doc.kind == "Backfill" and doc.model.spec.from_ >= doc.model.spec.to:
+            spec = doc.model.spec
+            problems.append(_problem(doc, ("spec", "to"), "spec.to", f"to ({spec.to.isoformat()}) is not after from "
+                                     f"({spec.from_.isoformat()})", "from is inclusive, to exclusive: from < to"))
         if doc.kind == "Backfill":
             lp_address = f"launchplan/{meta.project}/{meta.domain}/{doc.model.spec.launchPlan}"
             lp = launch_plans.get(lp_address)
@@ -75,7 +90,47 @@ def cross_check(documents: list[Any], config: RunConfig, problems: list[Manifest
                                          "a launch plan with spec.schedule"))
             fixed = sorted(set(doc.model.spec.inputs) & set(lp.model.spec.fixedInputs))
             if fixed:
-                problems.append(_problem(doc, ("spec", "inputs"), "spec.inputs",
+                problems.append(_problem(doc, ("spec", "inputs", fixed[0]), "spec.inputs",
                                          f"{', '.join(fixed)} are fixed inputs of {lp.address} and cannot be "
                                          "overridden", "only default inputs"))
+            kickoff = lp.model.spec.schedule.kickoffTimeInput if lp.model.spec.schedule else None
+            if kickoff and kickoff in doc.model.spec.inputs:
+                problems.append(_problem(doc, ("spec", "inputs", kickoff), f"spec.inputs.{kickoff}",
+                                         f"{kickoff!r} is the kickoff input of {lp.address}; each run sets it to "
+                                         "its scheduled time", "leave it out of the backfill inputs"))
     return warnings
+
+
+def _limits_cover_defaults(doc: Any, problems: list[ManifestProblem]) -> None:
+    resources = doc.model.spec.taskResources
+    if resources.defaults is None or resources.limits is None:
+        return
+    for name in RESOURCE_NAMES:
+        default, limit = getattr(resources.defaults, name), getattr(resources.limits, name)
+        if default is not None and limit is not None and parse_quantity(limit) < parse_quantity(default):
+            path = ("spec", "taskResources", "limits", name)
+            problems.append(_problem(doc, path, ".".join(path), f"limit {limit} is lower than defaults.{name} "
+                                     f"{default}", "a limit at least as large as its default"))
+
+
+def _launch_plan_checks(doc: Any, domains: set[str], problems: list[ManifestProblem]) -> list[ManifestProblem]:
+    spec = doc.model.spec
+    for name in sorted(set(spec.fixedInputs) & set(spec.defaultInputs)):
+        problems.append(_problem(doc, ("spec", "defaultInputs", name), f"spec.defaultInputs.{name}",
+                                 f"{name!r} is also a fixed input; Admin accepts this, but every execution of "
+                                 "the launch plan would then fail", "each input in fixedInputs or defaultInputs"))
+    kickoff = spec.schedule.kickoffTimeInput if spec.schedule else None
+    if kickoff and kickoff in spec.fixedInputs:
+        problems.append(_problem(doc, ("spec", "schedule", "kickoffTimeInput"), "spec.schedule.kickoffTimeInput",
+                                 f"kickoff input {kickoff!r} is a fixed input; the scheduler sets it on every run",
+                                 "a free input (not in fixedInputs)"))
+    if spec.workflow.domain is not None and spec.workflow.domain not in domains:
+        problems.append(_problem(doc, ("spec", "workflow", "domain"), "spec.workflow.domain",
+                                 f"unknown domain {spec.workflow.domain!r}", f"one of: {', '.join(sorted(domains))}"))
+    schedule = spec.schedule
+    if schedule is not None and schedule.rate is not None and schedule.kickoffTimeInput:
+        # flytescheduler's executor binds the kickoff input only when the schedule has a cron expression.
+        return [_problem(doc, ("spec", "schedule", "kickoffTimeInput"), "spec.schedule.kickoffTimeInput",
+                         "Flyte's native scheduler sets the kickoff input only for cron schedules, so fixed-rate "
+                         "runs leave it unset", "a cron schedule, or a default for that input", severity="warning")]
+    return []

@@ -1,4 +1,9 @@
-"""Desired-state resources for the kinds that need nothing from Admin: Project, Workflow, Attributes."""
+"""Desired-state resources for the kinds that need nothing from Admin: Project, Workflow, Attributes.
+
+Bodies follow ``reconciler.model.state`` exactly (every key present, ``None`` values dropped from
+attribute values, camelCase as written). LaunchPlan and Backfill resources need the workflow
+interface from Admin and are built by the engine from the validated models. Pure: no I/O.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ def _drop_none(value: Any) -> Any:
 
 
 def simple_resources(loaded: Any) -> list[Resource]:
+    """One Resource per Project and Workflow document and per attribute type of each Attributes document."""
     resources = []
     for doc in loaded.documents:
         model = doc.model

@@ -1,7 +1,8 @@
 """The manifest language: one frozen pydantic model per kind (``apiVersion: flyte-reconciler/v1``).
 
 Field names are camelCase exactly as users write them (see docs/manifests.md); unknown fields are
-rejected. Checks that need the whole document set (duplicates, references) live in ``crossref``.
+rejected. Checks that compare fields with each other (limit vs default, fixed vs default inputs)
+and checks across documents live in ``crossref``, where they can point at the exact line.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from reconciler.manifests import checks
 from reconciler.manifests.quantity import parse_quantity
@@ -18,11 +19,16 @@ API_VERSION = "flyte-reconciler/v1"
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 Labels = Annotated[dict[str, str], AfterValidator(checks.labels)]
+Annotations = Annotated[dict[str, str], AfterValidator(checks.annotation_map)]
+# Project descriptions are limited in bytes by Admin's validator; named-entity descriptions (launch
+# plans, workflows) by a varchar(300) column, i.e. in characters.
 Description = Annotated[str, AfterValidator(lambda v: checks.max_bytes(v, 300, "the description"))]
+EntityDescription = Annotated[str, AfterValidator(lambda v: checks.max_chars(v, 300, "the description"))]
+Domain = Annotated[str, Field(min_length=1)]
 
 
 # -- Project -------------------------------------------------------------------------------------
@@ -54,15 +60,15 @@ class Project(Strict):
 # -- LaunchPlan ----------------------------------------------------------------------------------
 class EntityMetadata(Strict):
     project: Annotated[str, AfterValidator(checks.project_id)]
-    domain: str
+    domain: Domain
     name: Annotated[str, Field(min_length=1, max_length=255)]
 
 
 class WorkflowRef(Strict):
     name: Annotated[str, Field(min_length=1)]
-    version: str = "latest"
-    project: str | None = None
-    domain: str | None = None
+    version: Annotated[str, Field(min_length=1)] = "latest"
+    project: Annotated[str, AfterValidator(checks.project_id)] | None = None
+    domain: Domain | None = None
 
     @field_validator("version", mode="before")
     @classmethod
@@ -111,13 +117,13 @@ class LaunchPlanSpec(Strict):
     workflow: WorkflowRef
     version: str | None = None
     active: bool = True
-    description: Description | None = None
+    description: EntityDescription | None = None
     schedule: Schedule | None = None
     fixedInputs: dict[str, Any] = {}
     defaultInputs: dict[str, Any] = {}
     notifications: list[Notification] = []
     labels: Labels = {}
-    annotations: dict[str, str] = {}
+    annotations: Annotations = {}
     serviceAccount: str | None = None
     iamRole: str | None = None
     rawOutputDataPrefix: str | None = None
@@ -126,17 +132,6 @@ class LaunchPlanSpec(Strict):
     overwriteCache: bool = False
     envs: dict[str, str] = {}
     qualityOfService: QualityOfService | None = None
-
-    @model_validator(mode="after")
-    def _inputs_disjoint(self) -> LaunchPlanSpec:
-        both = sorted(set(self.fixedInputs) & set(self.defaultInputs))
-        if both:
-            raise ValueError(f"{', '.join(both)} in both fixedInputs and defaultInputs (Admin accepts it but every "
-                             "execution of this launch plan would fail; keep each input in one of them)")
-        if self.schedule and self.schedule.kickoffTimeInput and self.schedule.kickoffTimeInput in self.fixedInputs:
-            raise ValueError(f"kickoff input {self.schedule.kickoffTimeInput!r} is a fixed input (the scheduler "
-                             "sets it on every run; it must be a free input)")
-        return self
 
 
 class LaunchPlan(Strict):
@@ -148,15 +143,13 @@ class LaunchPlan(Strict):
 
 # -- Attributes ----------------------------------------------------------------------------------
 def _quantity(value: Any) -> str:
-    text = str(value)
-    try:
-        parse_quantity(text)
-    except ValueError as exc:
-        raise ValueError(f"{text!r} is not a Kubernetes quantity (e.g. 500m, 2, 1.5, 512Mi, 4Gi)") from exc
-    return text
+    # Checked before pydantic's own coercion, so `true` is refused instead of becoming 1.
+    if parse_quantity(value) < 0:
+        raise ValueError(f"{value!r} is negative (a resource amount of zero or more)")
+    return str(value)  # Admin stores quantities as text; `cpu: 2` and `cpu: "2"` are the same spelling
 
 
-Quantity = Annotated[str | int | float, AfterValidator(_quantity)]
+Quantity = Annotated[str, BeforeValidator(_quantity)]
 
 
 class Resources(Strict):
@@ -171,17 +164,6 @@ class TaskResources(Strict):
     defaults: Resources | None = None
     limits: Resources | None = None
 
-    @model_validator(mode="after")
-    def _limits_cover_defaults(self) -> TaskResources:
-        if self.defaults and self.limits:
-            for key in ("cpu", "gpu", "memory", "storage", "ephemeralStorage"):
-                default, limit = getattr(self.defaults, key), getattr(self.limits, key)
-                if default is not None and limit is not None and parse_quantity(str(limit)) < parse_quantity(
-                        str(default)):
-                    raise ValueError(f"limits.{key} {limit} is lower than defaults.{key} {default} (a limit at "
-                                     "least as large as its default)")
-        return self
-
 
 class PluginOverride(Strict):
     taskType: Annotated[str, Field(min_length=1)]
@@ -195,7 +177,7 @@ class WorkflowExecutionConfig(Strict):
     iamRole: str | None = None
     rawOutputDataPrefix: str | None = None
     labels: Labels = {}
-    annotations: dict[str, str] = {}
+    annotations: Annotations = {}
     interruptible: bool | None = None
     overwriteCache: bool | None = None
     envs: dict[str, str] = {}
@@ -207,8 +189,8 @@ class ClusterAssignment(Strict):
 
 class AttributesMetadata(Strict):
     project: Annotated[str, AfterValidator(checks.project_id)]
-    domain: str | None = None
-    workflow: str | None = None
+    domain: Domain | None = None
+    workflow: Annotated[str, Field(min_length=1)] | None = None
 
 
 class AttributesSpec(Strict):
@@ -219,15 +201,16 @@ class AttributesSpec(Strict):
     pluginOverrides: list[PluginOverride] | None = None
     workflowExecutionConfig: WorkflowExecutionConfig | None = None
     clusterAssignment: ClusterAssignment | None = None
-    qualityOfService: Any = None
+    # Not a writable type: present only to explain the refusal (hidden from suggestions and the schema).
+    qualityOfService: Any = Field(default=None, json_schema_extra={"hidden": True})
 
     @field_validator("qualityOfService")
     @classmethod
     def _no_qos(cls, value: Any) -> Any:
         if value is not None:
-            raise ValueError("quality of service cannot be written through Flyte Admin's attributes API (Admin "
-                             "answers 'Unrecognized matching attributes type'); set `qualityOfService` on the "
-                             "LaunchPlan instead")
+            raise ValueError("quality of service is not an attribute Flyte Admin can write: its attributes API "
+                             "answers 'Unrecognized matching attributes type' (set qualityOfService on each "
+                             "LaunchPlan instead; it is a launch plan field)")
         return value
 
 
@@ -240,7 +223,7 @@ class Attributes(Strict):
 
 # -- Workflow ------------------------------------------------------------------------------------
 class WorkflowSpec(Strict):
-    description: Description | None = None
+    description: EntityDescription | None = None
     state: Literal["active", "archived"] = "active"
 
 
@@ -261,7 +244,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 class BackfillMetadata(Strict):
     project: Annotated[str, AfterValidator(checks.project_id)]
-    domain: str
+    domain: Domain
     name: Annotated[str, AfterValidator(checks.backfill_name)]
 
 
@@ -269,20 +252,13 @@ class BackfillSpec(Strict):
     launchPlan: Annotated[str, Field(min_length=1)]
     from_: Annotated[dt.datetime, AfterValidator(_aware)] = Field(alias="from")
     to: Annotated[dt.datetime, AfterValidator(_aware)]
-    timezone: str = "UTC"
+    timezone: Annotated[str, AfterValidator(checks.timezone)] = "UTC"
     parallelism: Annotated[int, Field(ge=1, le=1000)] = 4
     order: Literal["parallel", "serial"] = "parallel"
     onFailure: Literal["stop", "continue", "retry"] = "stop"
     maxRetries: Annotated[int, Field(ge=0, le=100)] = 3
     inputs: dict[str, Any] = {}
     maxExecutions: Annotated[int, Field(ge=1)] = 1000
-
-    @model_validator(mode="after")
-    def _range(self) -> BackfillSpec:
-        if self.from_ >= self.to:
-            raise ValueError(f"from ({self.from_.isoformat()}) is not before to ({self.to.isoformat()}) (from is "
-                             "inclusive, to exclusive)")
-        return self
 
 
 class Backfill(Strict):

@@ -1,8 +1,15 @@
-"""YAML with line tracking, safely: SafeLoader only (no ``!!python/...`` tags), duplicate mapping keys
-rejected (PyYAML silently keeps the last one), alias expansion and nesting bounded (billion laughs).
+"""YAML with line tracking, safely.
+
+- Only the YAML core schema is constructed: ``!!python/...`` and every other non-standard tag is
+  refused (PyYAML's SafeLoader composes the node graph; values are built here from the nodes).
+- Duplicate mapping keys are an error naming both lines (PyYAML silently keeps the last one).
+- Alias expansion is bounded (``MAX_NODES`` values materialised per document, "billion laughs")
+  and so is nesting (``MAX_DEPTH``).
+- Merge keys (``<<``) are refused: they hide where a value comes from; use a Jinja macro instead.
 
 ``load_documents(text)`` returns, per document, the plain Python value and a map from each path
-(a tuple of keys/indexes) to the 1-based line where it is written.
+(a tuple of keys/indexes) to the 1-based line where it is written (for a mapping entry, the line
+of its key). This module never reads files and never renders templates.
 """
 
 from __future__ import annotations
@@ -13,18 +20,22 @@ from typing import Any
 
 import yaml
 
-MAX_NODES = 200_000  # values materialised per file, aliases included
+MAX_NODES = 200_000  # values materialised per document, aliases included
 MAX_DEPTH = 64
+_CORE_TAG = "tag:yaml.org,2002:"
+_SAFE_TAGS = {f"{_CORE_TAG}{name}" for name in
+              ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
 
 Path = tuple[str | int, ...]
 
 
 class YamlProblem(Exception):
-    def __init__(self, line: int, message: str, path: Path = ()) -> None:
+    def __init__(self, line: int, message: str, path: Path = (), expected: str = "") -> None:
         super().__init__(message)
         self.line = line
         self.message = message
         self.path = path
+        self.expected = expected
 
 
 @dataclass(frozen=True)
@@ -35,48 +46,58 @@ class YamlDocument:
 
 
 class _Builder:
+    """Builds plain values from one composed document, recording the line of every path."""
+
     def __init__(self) -> None:
         self.count = 0
         self.lines: dict[Path, int] = {}
         self.constructor = yaml.SafeLoader("")
 
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
+        line = node.start_mark.line + 1
         self.count += 1
         if self.count > MAX_NODES:
-            raise YamlProblem(node.start_mark.line + 1, f"document expands to more than {MAX_NODES} values "
-                              "(alias bomb?)", path)
+            raise YamlProblem(line, f"the document expands to more than {MAX_NODES} values (an alias bomb?)", path,
+                              "fewer anchors/aliases")
         if depth > MAX_DEPTH:
-            raise YamlProblem(node.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels", path)
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        if node.tag.startswith("tag:yaml.org,2002:python") or not node.tag.startswith("tag:yaml.org,2002:"):
-            raise YamlProblem(node.start_mark.line + 1, f"tag {node.tag!r} not allowed; only plain YAML is accepted "
-                              "(safe loading)", path)
+            raise YamlProblem(line, f"nesting is deeper than {MAX_DEPTH} levels", path)
+        self.lines.setdefault(path, line)
+        if node.tag not in _SAFE_TAGS:
+            raise YamlProblem(line, f"tag {node.tag.replace(_CORE_TAG, '!!')!r} is not allowed", path,
+                              "plain YAML values (safe loading)")
         if isinstance(node, yaml.MappingNode):
-            result: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise YamlProblem(key_node.start_mark.line + 1, "merge keys (<<) are not supported", path)
-                key = self.build(key_node, (*path, "<key>"), depth + 1)
-                if not isinstance(key, str | int | float | bool) and key is not None:
-                    raise YamlProblem(key_node.start_mark.line + 1, "mapping keys must be scalars", path)
-                key = str(key) if not isinstance(key, str) else key
-                if key in result:
-                    first = self.lines.get((*path, key), 0)
-                    raise YamlProblem(key_node.start_mark.line + 1,
-                                      f"duplicate key {key!r} (first defined at line {first})", (*path, key))
-                self.lines[(*path, key)] = key_node.start_mark.line + 1
-                result[key] = self.build(value_node, (*path, key), depth + 1)
-                self.lines[(*path, key)] = key_node.start_mark.line + 1
-            return result
+            return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
-            raise YamlProblem(node.start_mark.line + 1, str(exc).splitlines()[0], path) from exc
+            raise YamlProblem(line, f"invalid value: {str(exc).splitlines()[0]}", path) from exc
+
+    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            if key_node.tag == f"{_CORE_TAG}merge":
+                raise YamlProblem(key_line, "merge keys (<<) are not supported", path,
+                                  "write the keys out, or generate them with a Jinja macro")
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlProblem(key_line, "a mapping key must be a plain scalar", path)
+            key = self.build(key_node, (*path, "<key>"), depth + 1)
+            # `on:`, `1:` or `null:` as keys: keep the text as written, not True / 1 / None.
+            key = key if isinstance(key, str) else str(key_node.value)
+            if key in result:
+                first = self.lines.get((*path, key), 0)
+                raise YamlProblem(key_line, f"duplicate key {key!r} (first defined at line {first})", (*path, key),
+                                  "each key once per mapping")
+            self.lines[(*path, key)] = key_line
+            result[key] = self.build(value_node, (*path, key), depth + 1)
+            self.lines[(*path, key)] = key_line  # the key's line, not the value's
+        return result
 
 
 def load_documents(text: str) -> list[YamlDocument]:
+    """Every non-empty document of ``text``; ``YamlProblem`` on the first error."""
     documents = []
     try:
         for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
@@ -89,9 +110,8 @@ def load_documents(text: str) -> list[YamlDocument]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = exc.problem or str(exc)
-        if "could not determine a constructor" in str(exc) or "python/" in str(exc):
-            problem = f"tag not allowed ({problem}); only plain YAML is accepted (safe loading)"
-        raise YamlProblem(line, f"invalid YAML: {problem}") from exc
+        context = f" {exc.context}" if exc.context else ""
+        raise YamlProblem(line, f"invalid YAML: {problem}{context}") from exc
     except yaml.YAMLError as exc:
         raise YamlProblem(1, f"invalid YAML: {exc}") from exc
     return documents

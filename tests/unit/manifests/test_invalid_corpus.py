@@ -1,57 +1,86 @@
-"""Every file under tests/manifests_invalid is rejected with its file, line, field and a clear message,
-exit code 1, and without any network contact (validate is offline; plan stops before connecting)."""
+"""Every case of tests/manifests_invalid (listed in its expectations.yml) is rejected by `validate` with
+exit code 1 and a problem naming the file, the line and the field, without any network contact."""
 
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
+from typing import Any
 
+import grpc
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from reconciler.cli import cli
 
 CORPUS = Path(__file__).resolve().parents[2] / "manifests_invalid"
-_EXPECT = re.compile(r"^# expect: line=(\d+) field=(\S*) message=(.+)$")
-# Files whose first line cannot carry the expectation.
-SPECIAL = {"binary.yaml": (1, "", "binary file")}
+TABLE = CORPUS / "expectations.yml"
+ROWS: list[dict[str, Any]] = yaml.safe_load(TABLE.read_text())
 
 
-def _cases() -> list[Path]:
-    return sorted(p for p in CORPUS.glob("*.yaml") if p.name != "flyte-reconciler.yaml")
+class NetworkContact(AssertionError):
+    pass
 
 
-def _expectation(path: Path) -> tuple[int, str, str]:
-    if path.name in SPECIAL:
-        return SPECIAL[path.name]
-    first = path.read_bytes().split(b"\n", 1)[0].decode()
-    match = _EXPECT.match(first)
-    assert match, f"{path.name} lacks an expectation line"
-    return int(match.group(1)), match.group(2), match.group(3)
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any attempt to open a socket or a gRPC channel fails the test."""
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise NetworkContact(f"network contact attempted: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(grpc, "insecure_channel", refuse)
+    monkeypatch.setattr(grpc, "secure_channel", refuse)
 
 
-def test_the_corpus_is_large() -> None:
-    assert len(_cases()) >= 45
+def test_the_table_lists_every_case_exactly_once() -> None:
+    cases = sorted(p.name for p in CORPUS.iterdir()
+                   if p.name not in ("flyte-reconciler.yaml", TABLE.name) and not p.name.startswith("."))
+    assert sorted(row["case"] for row in ROWS) == cases
+    assert len(cases) >= 45
 
 
-@pytest.mark.parametrize("path", _cases(), ids=lambda p: p.stem)
-def test_invalid_manifest_is_rejected_with_file_line_and_field(path: Path) -> None:
-    line, field, message = _expectation(path)
-    result = CliRunner().invoke(cli, ["validate", str(path)])
+@pytest.mark.parametrize("row", ROWS, ids=[row["case"] for row in ROWS])
+def test_invalid_manifest_is_rejected_with_file_line_and_field(row: dict[str, Any], no_network: None) -> None:
+    case = CORPUS / row["case"]
+    file = case / row["file"] if row.get("file") else case
+    result = CliRunner().invoke(cli, ["validate", str(case)])
     assert result.exit_code == 1, result.output
-    expected_location = f"{path}:{line}:"
-    assert expected_location in result.output, result.output
-    rows = [row.removeprefix("Error: ") for row in result.output.splitlines()]
-    located = [row for row in rows if row.startswith(expected_location)]
-    assert any(message in row for row in located), result.output
-    if field:
-        assert any(f" {field}:" in row for row in located), result.output
+    assert not isinstance(result.exception, NetworkContact)
+    location = f"{file}:{row['line']}:"
+    rows = [line.removeprefix("Error: ") for line in result.output.splitlines()]
+    located = [line for line in rows if line.startswith(location)]
+    assert located, f"nothing reported at {location}\n{result.output}"
+    assert any(row["message"] in line for line in located), result.output
+    if row["field"]:
+        field = re.compile(rf" {re.escape(row['field'])}[.:]")
+        assert any(field.search(line) for line in located), result.output
     assert "nothing was contacted" in result.output
 
 
-def test_plan_with_invalid_manifests_never_connects(tmp_path: Path) -> None:
+def test_all_problems_of_the_corpus_are_reported_in_one_run(no_network: None) -> None:
+    files = [str(CORPUS / row["case"]) for row in ROWS if row["case"].endswith(".yaml")]
+    result = CliRunner().invoke(cli, ["validate", *files, "--config", str(CORPUS / "flyte-reconciler.yaml")])
+    assert result.exit_code == 1
+    reported = {line.removeprefix("Error: ").split(":", 1)[0] for line in result.output.splitlines()
+                if ".yaml:" in line}
+    assert reported == set(files)
+
+
+def test_plan_with_invalid_manifests_never_connects() -> None:
     # An endpoint nobody listens on: plan must fail on the manifests before trying to connect.
     case = CORPUS / "cron_six_fields.yaml"
     result = CliRunner().invoke(cli, ["plan", str(case), "--endpoint", "127.0.0.1:9", "--insecure"])
     assert result.exit_code == 1
     assert "6 fields" in result.output and "UNAVAILABLE" not in result.output
+
+
+def test_the_network_guard_itself_refuses_connections(no_network: None) -> None:
+    with pytest.raises(NetworkContact):
+        socket.create_connection(("127.0.0.1", 9))
+    with pytest.raises(NetworkContact):
+        grpc.insecure_channel("127.0.0.1:9")
