@@ -3,32 +3,18 @@ order and plugin-override order are meaningless. Writes always keep the manifest
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
-_DECIMAL_SUFFIX = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1),
-                   "k": Decimal("1e3"), "M": Decimal("1e6"), "G": Decimal("1e9"), "T": Decimal("1e12"),
-                   "P": Decimal("1e15"), "E": Decimal("1e18")}
-_BINARY_SUFFIX = {"Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30,
-                  "Ti": Decimal(2) ** 40, "Pi": Decimal(2) ** 50, "Ei": Decimal(2) ** 60}
+from reconciler.manifests.quantity import parse_quantity
 
 
-def quantity_value(text: Any) -> Decimal | str:
-    """The exact value of a Kubernetes quantity; unparsable text compares as itself."""
-    raw = str(text).strip()
-    for suffix, factor in _BINARY_SUFFIX.items():
-        if raw.endswith(suffix):
-            return _scaled(raw[: -len(suffix)], factor, raw)
-    if raw[-1:] in _DECIMAL_SUFFIX and raw[-1:] != "":
-        return _scaled(raw[:-1], _DECIMAL_SUFFIX[raw[-1]], raw)
-    return _scaled(raw, Decimal(1), raw)
-
-
-def _scaled(number: str, factor: Decimal, raw: str) -> Decimal | str:
+def quantity_value(text: Any) -> Fraction | str:
+    """The exact value of a Kubernetes quantity (the manifests' parser); unparsable text compares as itself."""
     try:
-        return (Decimal(number) * factor).normalize()
-    except InvalidOperation:
-        return raw
+        return parse_quantity(str(text).strip())
+    except ValueError:
+        return str(text)
 
 
 def _resources(block: Any) -> Any:
