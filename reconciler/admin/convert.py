@@ -1,19 +1,24 @@
 """Protobuf ↔ normalised bodies (see ``reconciler.model.state``).
 
 The same functions serve the desired side (the messages we are about to send) and the actual side
-(what Admin returns), so a freshly written object converts to exactly the body it was written from.
+(what Admin returns), so a freshly written object converts to exactly the body it was written from:
+``launch_plan_spec_body`` is applied both to the spec we build and to the spec Admin stores, and
+``attribute_value_from_proto(attribute_to_proto(t, v)) == (t, v)`` for every manifest value ``v``
+(camelCase, ``None`` keys dropped) except the two proto3 scalars that cannot carry presence
+(``workflowExecutionConfig.overwriteCache: false`` and ``maxParallelism: 0`` read back as absent).
+Server-owned fields (timestamps, digests, closure) never reach a body. No I/O here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flyteidl.admin import cluster_assignment_pb2, common_pb2, launch_plan_pb2, matchable_resource_pb2, project_pb2
+from flyteidl.admin import cluster_assignment_pb2, common_pb2, launch_plan_pb2, project_pb2
+from flyteidl.admin import matchable_resource_pb2 as MR
 from flyteidl.core import execution_pb2, security_pb2
 
-from reconciler.admin.literals import to_value, type_name
+from reconciler.admin.literals import literal_to_value, type_name
 
-MR = matchable_resource_pb2
 ATTRIBUTE_FIELDS = {  # body type → MatchingAttributes oneof field
     "task_resource": "task_resource_attributes",
     "cluster_resource": "cluster_resource_attributes",
@@ -63,15 +68,15 @@ def _schedule_body(spec: launch_plan_pb2.LaunchPlanSpec) -> dict[str, Any] | Non
         return None
     schedule = spec.entity_metadata.schedule
     body: dict[str, Any] = {}
-    if schedule.HasField("cron_schedule") or schedule.cron_expression:
-        body["cron"] = schedule.cron_schedule.schedule or schedule.cron_expression
+    # Admin reads the deprecated cron_expression first; a spec written by another tool may use it.
+    if schedule.cron_expression or schedule.HasField("cron_schedule"):
+        body["cron"] = schedule.cron_expression or schedule.cron_schedule.schedule
         if schedule.cron_schedule.offset:
             body["offset"] = schedule.cron_schedule.offset
     elif schedule.HasField("rate"):
         unit = {0: "minute", 1: "hour", 2: "day"}.get(schedule.rate.unit, str(schedule.rate.unit))
         body["rate"] = {"value": schedule.rate.value, "unit": unit}
-    if schedule.kickoff_time_input_arg:
-        body["kickoffTimeInput"] = schedule.kickoff_time_input_arg
+    body["kickoffTimeInput"] = schedule.kickoff_time_input_arg or None
     return body
 
 
@@ -87,7 +92,7 @@ def launch_plan_spec_body(spec: launch_plan_pb2.LaunchPlanSpec) -> dict[str, Any
     defaults = {}
     for name, param in sorted(spec.default_inputs.parameters.items()):
         defaults[name] = {"type": type_name(param.var.type), "required": bool(param.required),
-                          "default": to_value(param.default) if param.HasField("default") else None}
+                          "default": literal_to_value(param.default) if param.HasField("default") else None}
     run_as = spec.security_context.run_as
     interruptible = spec.interruptible.value if spec.HasField("interruptible") else None
     qos = None
@@ -96,7 +101,7 @@ def launch_plan_spec_body(spec: launch_plan_pb2.LaunchPlanSpec) -> dict[str, Any
     return {
         "workflow": {"project": wf.project, "domain": wf.domain, "name": wf.name, "version": wf.version},
         "defaultInputs": defaults,
-        "fixedInputs": {k: to_value(v) for k, v in sorted(spec.fixed_inputs.literals.items())},
+        "fixedInputs": {k: literal_to_value(v) for k, v in sorted(spec.fixed_inputs.literals.items())},
         "schedule": _schedule_body(spec),
         "notifications": sorted((_notification_body(n) for n in spec.entity_metadata.notifications), key=repr),
         "labels": dict(sorted(spec.labels.values.items())),
@@ -121,6 +126,51 @@ def security_context(spec: dict[str, Any]) -> security_pb2.SecurityContext:
 # -- matchable attributes ------------------------------------------------------------------------
 def _resources_value(spec: MR.TaskResourceSpec) -> dict[str, str]:
     return {ours: getattr(spec, theirs) for ours, theirs in _RESOURCE_KEYS if getattr(spec, theirs)}
+
+
+def _wec_value(wec: MR.WorkflowExecutionConfig) -> dict[str, Any]:
+    """Only the keys that are set; message fields keep their presence (``labels: {}`` reads back as
+    written). Plain scalars cannot: ``overwriteCache: false`` and ``maxParallelism: 0`` read as absent."""
+    value: dict[str, Any] = {}
+    if wec.max_parallelism:
+        value["maxParallelism"] = wec.max_parallelism
+    if wec.security_context.run_as.k8s_service_account:
+        value["serviceAccount"] = wec.security_context.run_as.k8s_service_account
+    if wec.security_context.run_as.iam_role:
+        value["iamRole"] = wec.security_context.run_as.iam_role
+    if wec.raw_output_data_config.output_location_prefix:
+        value["rawOutputDataPrefix"] = wec.raw_output_data_config.output_location_prefix
+    if wec.HasField("labels"):
+        value["labels"] = dict(sorted(wec.labels.values.items()))
+    if wec.HasField("annotations"):
+        value["annotations"] = dict(sorted(wec.annotations.values.items()))
+    if wec.HasField("interruptible"):
+        value["interruptible"] = wec.interruptible.value
+    if wec.overwrite_cache:
+        value["overwriteCache"] = True
+    if wec.HasField("envs"):
+        value["envs"] = {kv.key: kv.value for kv in sorted(wec.envs.values, key=lambda kv: kv.key)}
+    return value
+
+
+def _wec_proto(v: dict[str, Any]) -> MR.WorkflowExecutionConfig:
+    wec = MR.WorkflowExecutionConfig(max_parallelism=int(v.get("maxParallelism") or 0),
+                                     overwrite_cache=bool(v.get("overwriteCache", False)))
+    if v.get("serviceAccount") or v.get("iamRole"):
+        wec.security_context.CopyFrom(security_context(v))
+    if v.get("rawOutputDataPrefix"):
+        wec.raw_output_data_config.output_location_prefix = v["rawOutputDataPrefix"]
+    for key in ("labels", "annotations"):
+        if v.get(key) is not None:
+            getattr(wec, key).SetInParent()  # present-but-empty is kept, so the value reads back as written
+            getattr(wec, key).values.update(v[key])
+    if v.get("interruptible") is not None:
+        wec.interruptible.value = bool(v["interruptible"])
+    if v.get("envs") is not None:
+        wec.envs.SetInParent()
+        for key, env_value in sorted(v["envs"].items()):
+            wec.envs.values.add(key=key, value=str(env_value))
+    return wec
 
 
 def attribute_value_from_proto(attributes: MR.MatchingAttributes) -> tuple[str, Any] | None:
@@ -148,27 +198,7 @@ def attribute_value_from_proto(attributes: MR.MatchingAttributes) -> tuple[str, 
                               "missingPluginBehavior": missing})
         return "plugin_override", sorted(overrides, key=lambda o: o["taskType"])
     if field == "workflow_execution_config":
-        wec = attributes.workflow_execution_config
-        value = {}
-        if wec.max_parallelism:
-            value["maxParallelism"] = wec.max_parallelism
-        if wec.security_context.run_as.k8s_service_account:
-            value["serviceAccount"] = wec.security_context.run_as.k8s_service_account
-        if wec.security_context.run_as.iam_role:
-            value["iamRole"] = wec.security_context.run_as.iam_role
-        if wec.raw_output_data_config.output_location_prefix:
-            value["rawOutputDataPrefix"] = wec.raw_output_data_config.output_location_prefix
-        if wec.labels.values:
-            value["labels"] = dict(sorted(wec.labels.values.items()))
-        if wec.annotations.values:
-            value["annotations"] = dict(sorted(wec.annotations.values.items()))
-        if wec.HasField("interruptible"):
-            value["interruptible"] = wec.interruptible.value
-        if wec.overwrite_cache:
-            value["overwriteCache"] = True
-        if wec.envs.values:
-            value["envs"] = {kv.key: kv.value for kv in wec.envs.values}
-        return "workflow_execution_config", value
+        return "workflow_execution_config", _wec_value(attributes.workflow_execution_config)
     if field == "cluster_assignment":
         return "cluster_assignment", {"clusterPoolName": attributes.cluster_assignment.cluster_pool_name}
     return None
@@ -198,22 +228,7 @@ def attribute_to_proto(attr_type: str, value: Any) -> MR.MatchingAttributes:
                      for o in value or []]
         return MR.MatchingAttributes(plugin_overrides=MR.PluginOverrides(overrides=overrides))
     if attr_type == "workflow_execution_config":
-        v = value or {}
-        wec = MR.WorkflowExecutionConfig(max_parallelism=int(v.get("maxParallelism") or 0),
-                                         overwrite_cache=bool(v.get("overwriteCache", False)))
-        if v.get("serviceAccount") or v.get("iamRole"):
-            wec.security_context.CopyFrom(security_context(v))
-        if v.get("rawOutputDataPrefix"):
-            wec.raw_output_data_config.output_location_prefix = v["rawOutputDataPrefix"]
-        if v.get("labels"):
-            wec.labels.values.update(v["labels"])
-        if v.get("annotations"):
-            wec.annotations.values.update(v["annotations"])
-        if v.get("interruptible") is not None:
-            wec.interruptible.value = bool(v["interruptible"])
-        for key, env_value in (v.get("envs") or {}).items():
-            wec.envs.values.add(key=key, value=str(env_value))
-        return MR.MatchingAttributes(workflow_execution_config=wec)
+        return MR.MatchingAttributes(workflow_execution_config=_wec_proto(value or {}))
     if attr_type == "cluster_assignment":
         return MR.MatchingAttributes(cluster_assignment=cluster_assignment_pb2.ClusterAssignment(
             cluster_pool_name=(value or {}).get("clusterPoolName", "")))

@@ -21,7 +21,7 @@ def _launch_plan_spec(version: str, body: dict[str, Any]) -> dict[str, Any]:
                             "active": True}
     defaults = {name: p["default"] for name, p in body["defaultInputs"].items() if not p["required"]}
     if body["schedule"]:
-        spec["schedule"] = body["schedule"]
+        spec["schedule"] = {k: v for k, v in body["schedule"].items() if v is not None}
     if body["fixedInputs"]:
         spec["fixedInputs"] = body["fixedInputs"]
     if defaults:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flyteidl.admin import common_pb2, launch_plan_pb2, schedule_pb2
-from flyteidl.core import execution_pb2, identifier_pb2, interface_pb2
+from flyteidl.core import execution_pb2, identifier_pb2, interface_pb2, types_pb2
 
 from reconciler.admin.convert import launch_plan_spec_body, security_context
-from reconciler.admin.literals import to_literal
+from reconciler.admin.literals import LiteralError, to_literal, type_name
 from reconciler.errors import PlanError
 
 _UNITS = {"minute": schedule_pb2.MINUTE, "hour": schedule_pb2.HOUR, "day": schedule_pb2.DAY}
@@ -29,6 +29,14 @@ class WorkflowInfo:
     id: identifier_pb2.Identifier
     interface: Any  # flyteidl.core.interface_pb2.TypedInterface
     default_launch_plan: launch_plan_pb2.LaunchPlanSpec | None = None
+
+
+def _literal(where: str, field: str, name: str, value: Any, var: Any) -> Any:
+    try:
+        return to_literal(value, var.type, name)
+    except LiteralError as exc:
+        raise LiteralError(f"{where}: spec.{field}.{name}: {exc}",
+                           hint=f"give a value of type {type_name(var.type)}") from exc
 
 
 def _schedule(spec: dict[str, Any]) -> schedule_pb2.Schedule | None:
@@ -60,6 +68,21 @@ def _notifications(spec: dict[str, Any]) -> list[common_pb2.Notification]:
     return notes
 
 
+def _check_kickoff(where: str, spec: dict[str, Any], variables: Any) -> None:
+    """Admin's own schedule checks (§3.1 g), made at plan time so they name the manifest field."""
+    kickoff = (spec.get("schedule") or {}).get("kickoffTimeInput")
+    if not kickoff:
+        return
+    if kickoff not in variables or kickoff in (spec.get("fixedInputs") or {}):
+        raise PlanError(f"{where}: spec.schedule.kickoffTimeInput: {kickoff!r} is not a free input of the workflow "
+                        f"(its inputs: {', '.join(sorted(variables)) or 'none'}); name a datetime input that is "
+                        "not in fixedInputs")
+    simple = variables[kickoff].type
+    if simple.WhichOneof("type") != "simple" or simple.simple != types_pb2.DATETIME:
+        raise PlanError(f"{where}: spec.schedule.kickoffTimeInput: input {kickoff!r} is a "
+                        f"{type_name(simple)}, but the kickoff input must be a datetime")
+
+
 def build_launch_plan_spec(address: str, spec: dict[str, Any], workflow: WorkflowInfo,
                            source: str = "") -> tuple[launch_plan_pb2.LaunchPlanSpec, dict[str, Any]]:
     """Return ``(spec proto, spec body)``; raises PlanError naming the manifest field on a bad input."""
@@ -67,30 +90,30 @@ def build_launch_plan_spec(address: str, spec: dict[str, Any], workflow: Workflo
     variables = workflow.interface.inputs.variables
     fixed = spec.get("fixedInputs") or {}
     defaults = spec.get("defaultInputs") or {}
-    for name in [*fixed, *defaults]:
-        if name not in variables:
-            known = ", ".join(sorted(variables)) or "none"
-            field = "fixedInputs" if name in fixed else "defaultInputs"
-            raise PlanError(f"{where}: spec.{field}.{name}: workflow {workflow.id.name!r} has no input {name!r} "
-                            f"(its inputs: {known})")
+    for field, names in (("fixedInputs", fixed), ("defaultInputs", defaults)):
+        for name in names:
+            if name not in variables:
+                known = ", ".join(sorted(variables)) or "none"
+                raise PlanError(f"{where}: spec.{field}.{name}: workflow {workflow.id.name!r} has no input "
+                                f"{name!r} (its inputs: {known})")
+    _check_kickoff(where, spec, variables)
     base_defaults = workflow.default_launch_plan.default_inputs.parameters if workflow.default_launch_plan else {}
     result = launch_plan_pb2.LaunchPlanSpec(workflow_id=workflow.id)
-    try:
-        for name, value in sorted(fixed.items()):
-            result.fixed_inputs.literals[name].CopyFrom(to_literal(value, variables[name].type, name))
-        for name, var in sorted(variables.items()):
-            if name in fixed:
-                continue
-            param = interface_pb2.Parameter(var=interface_pb2.Variable(type=var.type, description=var.description))
-            if name in defaults:
-                param.default.CopyFrom(to_literal(defaults[name], var.type, name))
-            elif name in base_defaults and base_defaults[name].HasField("default"):
-                param.default.CopyFrom(base_defaults[name].default)
-            else:
-                param.required = True
-            result.default_inputs.parameters[name].CopyFrom(param)
-    except PlanError as exc:
-        raise PlanError(f"{where}: spec inputs: {exc}") from exc
+    for name, value in sorted(fixed.items()):
+        result.fixed_inputs.literals[name].CopyFrom(_literal(where, "fixedInputs", name, value, variables[name]))
+    for name, var in sorted(variables.items()):
+        if name in fixed:
+            continue
+        # The whole workflow Variable, as Admin's augmentation copies it for unbound inputs (§3.1 f).
+        param = interface_pb2.Parameter(var=var)
+        if name in defaults:
+            param.default.CopyFrom(_literal(where, "defaultInputs", name, defaults[name], var))
+        elif name in base_defaults and base_defaults[name].HasField("default"):
+            param.default.CopyFrom(base_defaults[name].default)
+        else:
+            param.required = True
+        result.default_inputs.parameters[name].CopyFrom(param)
+    result.entity_metadata.SetInParent()  # always present, as flytekit sends LaunchPlanMetadata
     schedule = _schedule(spec)
     kickoff = schedule.kickoff_time_input_arg if schedule else ""
     if schedule is not None:

@@ -5,8 +5,11 @@ ListMatchableAttributes once per writable type (raw rows of every level, for all
 ListActiveLaunchPlans once per managed project-domain (every active version, so two-actives are
 seen without extra calls), ListNamedEntities per project-domain that has metadata to compare.
 Then, only for launch plans whose desired version is not already active: GetLaunchPlan for that
-version, and only for those that must be registered, GetWorkflow and the workflow's default launch
-plan to build the exact spec. Never one call per resource where a list call serves.
+version, and only for those that must be registered (or pinned ones, to compare), GetWorkflow and the
+workflow's default launch plan to build the exact spec. ``workflow.version: latest`` costs one
+ListWorkflows (newest ``created_at``) and is recorded in ``Observation.resolved``. Never one call per
+resource where a list call serves. ``observe_addresses`` re-reads just what a saved plan touched.
+This module only reads: it never writes to Admin.
 """
 
 from __future__ import annotations
@@ -31,7 +34,15 @@ from reconciler.admin.launchplans import WorkflowInfo, build_launch_plan_spec
 from reconciler.admin.pages import PAGE_SIZE, paginate
 from reconciler.errors import PlanError
 from reconciler.model.launchplan_version import derive_version
-from reconciler.model.state import Resource, State, attributes_address, launch_plan_address, workflow_address
+from reconciler.model.state import (
+    Resource,
+    State,
+    attributes_address,
+    kind_of,
+    launch_plan_address,
+    project_address,
+    workflow_address,
+)
 
 DEFAULT_CONCURRENCY = 8
 T = TypeVar("T")
@@ -83,10 +94,13 @@ def _projects(client: Any, wanted: set[str]) -> list[Resource]:
     listed = paginate(client, "ListProjects", lambda token: project_pb2.ProjectListRequest(
         limit=PAGE_SIZE, token=token, filters="ne(state,-1)",
         sort_by=common_pb2.Sort(key="identifier", direction=common_pb2.Sort.ASCENDING)), "projects")
-    return [Resource(f"project/{p.id}", project_body(p)) for p in listed if p.id in wanted]
+    return [Resource(project_address(p.id), project_body(p)) for p in listed if p.id in wanted]
 
 
-def _attributes(client: Any, projects: set[str], workers: int) -> list[Resource]:
+def _attributes(client: Any, projects: set[str], workers: int,
+                attr_types: Iterable[str] = tuple(RESOURCE_TYPES)) -> list[Resource]:
+    """One ListMatchableAttributes per type: raw rows of every level for all projects (§4.6), kept
+    for the managed projects only. Never Get*Attributes, which answers with inherited values."""
     def one(attr_type: str) -> list[Resource]:
         response = client.call("ListMatchableAttributes", matchable_resource_pb2.ListMatchableAttributesRequest(
             resource_type=RESOURCE_TYPES[attr_type]), target=attr_type)
@@ -101,7 +115,7 @@ def _attributes(client: Any, projects: set[str], workers: int) -> list[Resource]
             rows.append(Resource(address, {"value": converted[1]}))
         return rows
 
-    return [r for rows in _pmap(one, list(RESOURCE_TYPES), workers) for r in rows]
+    return [r for rows in _pmap(one, list(attr_types), workers) for r in rows]
 
 
 def _active(client: Any, pair: tuple[str, str]) -> list[launch_plan_pb2.LaunchPlan]:
@@ -156,6 +170,8 @@ def _workflow_info(client: Any, ref: tuple[str, str, str, str]) -> WorkflowInfo:
 
 
 def observe(client: Any, request: ObserveRequest) -> Observation:
+    """Read everything one plan needs (see the module docstring for the calls made)."""
+    calls_before = dict(client.calls)
     workers = request.concurrency
     projects = set(request.projects)
     pairs = sorted({(p, d) for p in projects for d in request.domains}
@@ -232,10 +248,68 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
         desired.append(Resource(intent.address, body, payload=payload, source=intent.source))
 
     managed = {i.address for i in request.launch_plans}
-    for address in sorted(set(active_by_name) | (managed & set(versions_seen))):
+    described = {a for a, d in lp_descriptions.items() if d}
+    for address in sorted(set(active_by_name) | (managed & (set(versions_seen) | described))):
         resources.append(Resource(address, {
             "activeVersions": sorted(p.id.version for p in active_by_name.get(address, [])),
             "description": lp_descriptions.get(address) or None,
             "versions": versions_seen.get(address, {})}))
+    calls = {m: n - calls_before.get(m, 0) for m, n in client.calls.items() if n - calls_before.get(m, 0)}
     return Observation(actual=State.of(resources), desired_launch_plans=desired, resolved=resolved,
-                       calls=dict(client.calls))
+                       calls=dict(sorted(calls.items())))
+
+
+def observe_addresses(client: Any, addresses: Iterable[str], *, concurrency: int = DEFAULT_CONCURRENCY) -> State:
+    """Re-read only what the given addresses need (for a saved plan's staleness check).
+
+    Bodies have the same shape as ``observe``'s: projects (archived ones too), launch plans (active
+    versions with their specs and the live description; present when a version is active or a
+    description is set), workflow metadata and attribute rows. Absent objects are simply missing.
+    Calls: one ListProjects, one ListActiveLaunchPlans and one ListNamedEntities per project-domain
+    of the launch plans and workflows asked for, one ListMatchableAttributes per attribute type asked
+    for. Backfill addresses are not read here (see ``executions.backfill_runs``).
+    """
+    wanted = sorted(set(addresses))
+    parts = {a: a.split("/") for a in wanted}
+    projects = {p[1] for a, p in parts.items() if kind_of(a) == "project"}
+    lp_pairs = sorted({(p[1], p[2]) for a, p in parts.items() if kind_of(a) == "launchplan"})
+    wf_names = {(p[1], p[2], p[3]) for a, p in parts.items() if kind_of(a) == "workflow"}
+    attr_types = sorted({p[4] for a, p in parts.items() if kind_of(a) == "attributes"})
+    attr_projects = {p[1] for a, p in parts.items() if kind_of(a) == "attributes"}
+    named_args = sorted({(identifier_pb2.LAUNCH_PLAN, p, d) for p, d in lp_pairs}
+                        | {(identifier_pb2.WORKFLOW, p, d) for p, d, _ in wf_names})
+
+    def projects_listed() -> list[Resource]:
+        if not projects:
+            return []
+        listed = paginate(client, "ListProjects", lambda token: project_pb2.ProjectListRequest(
+            limit=PAGE_SIZE, token=token, filters=f"value_in(identifier,{';'.join(sorted(projects))})",
+            sort_by=common_pb2.Sort(key="identifier", direction=common_pb2.Sort.ASCENDING)), "projects")
+        return [Resource(project_address(p.id), project_body(p)) for p in listed if p.id in projects]
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        f_projects = pool.submit(projects_listed)
+        f_attrs = pool.submit(_attributes, client, attr_projects, concurrency, attr_types)
+        f_named = pool.submit(_pmap, lambda a: (a, _named(client, a)), named_args, concurrency)
+        actives = dict(zip(lp_pairs, _pmap(lambda pair: _active(client, pair), lp_pairs, concurrency), strict=True))
+        resources = [*f_projects.result(), *f_attrs.result()]
+        named = dict(f_named.result())
+
+    for (resource_type, project, domain), entities in named.items():
+        if resource_type != identifier_pb2.WORKFLOW:
+            continue
+        resources += [Resource(workflow_address(project, domain, e.id.name), named_entity_body(e))
+                      for e in entities if (project, domain, e.id.name) in wf_names]
+    for project, domain in lp_pairs:
+        descriptions = {e.id.name: e.metadata.description
+                        for e in named.get((identifier_pb2.LAUNCH_PLAN, project, domain), [])}
+        by_name: dict[str, list[launch_plan_pb2.LaunchPlan]] = {}
+        for plan in actives[(project, domain)]:
+            by_name.setdefault(plan.id.name, []).append(plan)
+        for name in set(by_name) | {n for n, d in descriptions.items() if d}:
+            plans = by_name.get(name, [])
+            resources.append(Resource(launch_plan_address(project, domain, name), {
+                "activeVersions": sorted(p.id.version for p in plans),
+                "description": descriptions.get(name) or None,
+                "versions": {p.id.version: launch_plan_spec_body(p.spec) for p in plans}}))
+    return State.of([r for r in resources if r.address in parts])

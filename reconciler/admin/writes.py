@@ -2,7 +2,9 @@
 
 Creates treat ALREADY_EXISTS as "already in place" (a project then gets the full desired update,
 since Admin does not compare content); every id sent is complete (Admin's partial-key lookups would
-otherwise match an arbitrary row); UpdateProject always carries the desired state.
+otherwise match an arbitrary row); UpdateProject always carries the desired state and the labels
+message (present-but-empty clears labels). Executions (backfills) come from ``ExecutionWriter``:
+``create_execution`` treats ALREADY_EXISTS as success and never re-sends a create.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from google.protobuf.json_format import ParseDict
 from reconciler.admin.client import AdminClient
 from reconciler.admin.convert import RESOURCE_TYPES, attribute_to_proto, project_proto
 from reconciler.admin.executions import ExecutionWriter
+from reconciler.admin.pages import PAGE_SIZE, paginate
 from reconciler.errors import AlreadyExistsError, InvalidArgumentError, PlanError
 
 _NAMED_TYPES = {"workflow": identifier_pb2.WORKFLOW, "launch_plan": identifier_pb2.LAUNCH_PLAN}
@@ -55,8 +58,9 @@ class AdminWriter(ExecutionWriter):
             return
         except InvalidArgumentError as exc:
             if "different structure" in exc.message:
-                raise PlanError(f"{target} is already registered with a different spec; launch plan versions are "
-                                "immutable", hint="pin a new `version:` in the manifest") from exc
+                raise PlanError(f"{target}: version {version!r} is already registered with a different spec; launch "
+                                "plan versions are immutable",
+                                hint="change or remove the pinned `version:` in the manifest") from exc
             raise
 
     def set_launch_plan_state(self, project: str, domain: str, name: str, version: str, active: bool) -> None:
@@ -68,6 +72,8 @@ class AdminWriter(ExecutionWriter):
 
     def update_named_entity(self, resource_type: str, project: str, domain: str, name: str, description: str,
                             state: str) -> None:
+        """Set description and state (``resource_type``: "workflow" | "launch_plan"). Admin never clears a
+        description with "" (§5.2): an empty description leaves the stored one as it is."""
         metadata = common_pb2.NamedEntityMetadata(
             description=description,
             state=common_pb2.NAMED_ENTITY_ARCHIVED if state == "archived" else common_pb2.NAMED_ENTITY_ACTIVE)
@@ -75,6 +81,14 @@ class AdminWriter(ExecutionWriter):
             resource_type=_NAMED_TYPES[resource_type],
             id=common_pb2.NamedEntityIdentifier(project=project, domain=domain, name=name), metadata=metadata),
             target=f"{resource_type}/{project}/{domain}/{name}")
+
+    def list_executions(self, project: str, domain: str, filters: str = "") -> list[Any]:
+        """Every execution of a project-domain matching Admin ``filters`` (e.g. ``eq(launch_plan.name,x)``),
+        paged with a stable sort."""
+        return list(paginate(self.client, "ListExecutions", lambda token: common_pb2.ResourceListRequest(
+            id=common_pb2.NamedEntityIdentifier(project=project, domain=domain), limit=PAGE_SIZE, token=token,
+            filters=filters, sort_by=common_pb2.Sort(key="execution_name", direction=common_pb2.Sort.ASCENDING)),
+            "executions", target=f"{project}/{domain}"))
 
     def update_attributes(self, project: str, domain: str | None, workflow: str | None, attr_type: str,
                           value: Any) -> None:
