@@ -1,154 +1,129 @@
 """Progressive backfill planning (pure): from the desired range and the runs observed so far, decide
-what this apply launches or recovers.
+what this apply launches or recovers. No I/O, no clock: ``now`` is an argument.
 
-At most ``parallelism`` runs are in flight; with ``order: serial`` the next instant starts only
-when every earlier one succeeded. ``onFailure``: ``stop`` launches nothing more once a run failed;
-``continue`` goes on; ``retry`` recovers a failed run (RecoverExecution) up to ``maxRetries`` times,
-then behaves as ``continue``. A name already observed is never launched again.
+Rules, in this order:
+- Runs are matched by deterministic name; a name already observed is never launched again, so a
+  crash between CreateExecution and the next observation duplicates nothing.
+- At most ``parallelism`` runs of the backfill are in flight (any non-terminal phase, UNDEFINED
+  included, and unfinished runs outside the range too); new launches and recoveries share the
+  free slots and are taken in kickoff order.
+- ``order: serial``: nothing starts while any run is in flight, and the next instant starts only
+  when every earlier one is settled — succeeded, or (with ``continue``/exhausted ``retry``) failed
+  and skipped. So with ``stop`` serial means "each after the previous succeeded".
+- ``onFailure: stop``: once any in-range run failed, timed out or was aborted, nothing more is
+  launched (status ``stopped``; runs in flight finish on their own).
+  ``continue``: failed instants are skipped. ``retry``: a failed or timed-out run is recovered
+  (RecoverExecution from its latest attempt, named ``<base>-r<n>``) while its attempts are below
+  ``maxRetries``; once exhausted it is skipped as with ``continue`` (one persistently failing day
+  should not hold back the rest; the final status ``failed`` still names the outcome).
+  ABORTED runs are never recovered: someone stopped them on purpose.
+- With ``now``, kickoffs later than ``now`` are not due and are not launched (a backfill never runs
+  an instant before its time; the live schedule may still own it). ``now=None``: all are due.
+- Unfinished runs whose instant left the range are listed in ``outside_range``; whether to
+  terminate them is the caller's decision (prune), never the planner's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
 
-from reconciler.backfill.names import execution_name, inputs_digest, labels, retry_name
+from reconciler.backfill.model import BackfillPlan, BackfillSpec, LaunchRun, RecoverRun, RunState, Status
+from reconciler.backfill.names import inputs_digest, labels, retry_name, run_name_pattern
+from reconciler.backfill.progress import Slot, observe
 from reconciler.backfill.schedule import kickoff_times
 from reconciler.errors import PlanError
 
-SUCCEEDED = "SUCCEEDED"
-FAILED_PHASES = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
-TERMINAL = FAILED_PHASES | {SUCCEEDED}
+
+def kickoff_value(kickoff: dt.datetime) -> str:
+    """The plain value given to the kickoff input: ISO 8601 UTC with ``Z``."""
+    return kickoff.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-@dataclass(frozen=True)
-class BackfillSpec:
-    address: str
-    project: str
-    domain: str
-    launch_plan: str
-    launch_plan_version: str
-    schedule: dict[str, Any]
-    start: dt.datetime
-    end: dt.datetime
-    timezone: str = "UTC"
-    parallelism: int = 4
-    order: str = "parallel"
-    on_failure: str = "stop"
-    max_retries: int = 3
-    inputs: dict[str, Any] = field(default_factory=dict)
-    max_executions: int = 1000
-
-    @property
-    def kickoff_input(self) -> str | None:
-        return self.schedule.get("kickoffTimeInput")
-
-
-@dataclass(frozen=True)
-class RunState:
-    name: str
-    phase: str
-    inputs_digest: str | None = None  # the label recorded at launch (None: unknown)
-
-
-@dataclass(frozen=True)
-class Launch:
-    name: str
-    kickoff: dt.datetime
-    inputs: dict[str, Any]
-    labels: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Recover:
-    original: str
-    name: str
-    attempt: int
-
-
-@dataclass
-class BackfillPlan:
-    total: int = 0
-    succeeded: int = 0
-    running: int = 0
-    failed: int = 0
-    pending: int = 0
-    launch: list[Launch] = field(default_factory=list)
-    recover: list[Recover] = field(default_factory=list)
-    outside_range: list[str] = field(default_factory=list)  # unfinished runs no longer in the range
-    status: str = "pending"
-
-    def summary(self) -> str:
-        return (f"{self.total} runs: {self.succeeded} succeeded, {self.running} running, {self.failed} failed, "
-                f"{self.pending} pending; status {self.status}")
-
-
-def plan_backfill(spec: BackfillSpec, runs: list[RunState]) -> BackfillPlan:
-    instants = kickoff_times(spec.schedule, spec.start, spec.end, spec.timezone, limit=spec.max_executions)
+def _refuse_edited_inputs(spec: BackfillSpec, runs: Sequence[RunState]) -> None:
     wanted = inputs_digest(spec.inputs)
-    changed = sorted(r.name for r in runs if r.inputs_digest not in (None, wanted))
+    pattern = run_name_pattern(spec.address)
+    changed = sorted(r.name for r in runs if pattern.match(r.name) and r.inputs_digest not in (None, wanted))
     if changed:
         raise PlanError(f"the inputs changed after the backfill started ({len(changed)} runs were launched with "
-                        "other inputs, e.g. " + changed[0] + ")",
+                        f"other inputs, e.g. {changed[0]})",
                         hint="restore the inputs, or start a new backfill under a new metadata.name for the new inputs")
-    by_name = {r.name: r.phase for r in runs}
-    in_range = {execution_name(spec.address, k) for k in instants}
-    plan = BackfillPlan(total=len(instants))
-    in_flight = 0
-    blocked = False  # serial order, or a stop after a failure
-    slots: list[Launch | Recover] = []
-    for kickoff in instants:
-        base = execution_name(spec.address, kickoff)
-        attempt, phase = 0, by_name.get(base)
-        while phase in FAILED_PHASES and retry_name(base, attempt + 1) in by_name:
-            attempt += 1
-            phase = by_name[retry_name(base, attempt)]
-        if phase is None:
-            plan.pending += 1
-            inputs = dict(spec.inputs)
-            if spec.kickoff_input:
-                inputs[spec.kickoff_input] = kickoff.isoformat().replace("+00:00", "Z")
-            slots.append(Launch(name=base, kickoff=kickoff, inputs=inputs,
-                                labels=labels(spec.address, kickoff, spec.inputs)))
-            continue
-        if phase == SUCCEEDED:
-            plan.succeeded += 1
-        elif phase in FAILED_PHASES:
-            if spec.on_failure == "retry" and attempt < spec.max_retries:
-                failed_name = base if attempt == 0 else retry_name(base, attempt)
-                slots.append(Recover(original=failed_name, name=retry_name(base, attempt + 1), attempt=attempt + 1))
-                plan.pending += 1
-            else:
-                plan.failed += 1
+
+
+def _launch(spec: BackfillSpec, slot: Slot) -> LaunchRun:
+    inputs = dict(spec.inputs)
+    if spec.kickoff_input:
+        inputs[spec.kickoff_input] = kickoff_value(slot.kickoff)
+    return LaunchRun(name=slot.base, kickoff=slot.kickoff, inputs=inputs,
+                     labels=labels(spec.address, slot.kickoff, spec.inputs))
+
+
+def _recover(slot: Slot) -> RecoverRun:
+    assert slot.latest is not None  # only failed slots are recovered
+    return RecoverRun(original=slot.latest.name, name=retry_name(slot.base, slot.attempt + 1),
+                      attempt=slot.attempt + 1, kickoff=slot.kickoff)
+
+
+def _utc_now(now: dt.datetime | None) -> dt.datetime | None:
+    if now is not None and (now.tzinfo is None or now.utcoffset() is None):
+        raise PlanError(f"now ({now.isoformat()}) has no time zone")
+    return None if now is None else now.astimezone(dt.UTC)
+
+
+def plan_backfill(desired: BackfillSpec, runs: Sequence[RunState], now: dt.datetime | None = None) -> BackfillPlan:
+    """Progress of ``desired`` given the observed ``runs``, and what to launch or recover now.
+
+    Raises PlanError when the range has more than ``max_executions`` kickoffs (raise ``maxExecutions``
+    in the manifest), when the schedule cannot be read, or when runs were launched with other inputs.
+    """
+    spec, clock = desired, _utc_now(now)
+    instants = kickoff_times(spec.schedule, spec.start, spec.end, spec.timezone, limit=spec.max_executions)
+    _refuse_edited_inputs(spec, runs)
+    seen = observe(spec, instants, runs)
+    states = [slot.state(spec) for slot in seen.slots]
+    due = [clock is None or slot.kickoff <= clock for slot in seen.slots]
+    count = {state: states.count(state) for state in ("new", "running", "succeeded", "failed", "aborted", "retry")}
+    outside_running = [run.name for run in seen.outside if run.in_flight]
+    in_flight = count["running"] + len(outside_running)
+    stopped = spec.on_failure == "stop" and (count["failed"] + count["aborted"]) > 0
+
+    chosen: list[Slot] = []
+    if not stopped:
+        if spec.order == "serial":
+            if in_flight == 0:
+                for slot, state, is_due in zip(seen.slots, states, due, strict=True):
+                    if state in ("succeeded", "failed", "aborted"):
+                        continue  # settled (a failure here is a skipped one: `stop` returned above)
+                    if state in ("new", "retry") and is_due:
+                        chosen.append(slot)
+                    break
         else:
-            plan.running += 1
-            in_flight += 1
-    for run in runs:
-        base = run.name.rsplit("-r", 1)[0] if re.search(r"-r\d+$", run.name) else run.name
-        if base not in in_range and run.phase not in TERMINAL:
-            plan.outside_range.append(run.name)
-    stop = plan.failed > 0 and spec.on_failure == "stop"
-    capacity = max(0, spec.parallelism - in_flight)
-    for slot in slots:
-        if stop or capacity == 0:
-            break
-        if spec.order == "serial" and (in_flight or blocked):
-            break
-        if isinstance(slot, Recover):
-            plan.recover.append(slot)
-        else:
-            plan.launch.append(slot)
-        capacity -= 1
-        in_flight += 1
-        blocked = spec.order == "serial"
-    if plan.succeeded == plan.total:
-        plan.status = "complete"
-    elif stop:
-        plan.status = "stopped"
-    elif plan.pending == 0 and plan.running == 0:
-        plan.status = "failed" if plan.failed else "complete"
+            capacity = max(0, spec.parallelism - in_flight)
+            ready = [slot for slot, state, is_due in zip(seen.slots, states, due, strict=True)
+                     if state in ("new", "retry") and is_due]
+            chosen = ready[:capacity]
+
+    launch = [_launch(spec, slot) for slot in chosen if slot.latest is None]
+    recover = [_recover(slot) for slot in chosen if slot.latest is not None]
+    not_due = [slot.kickoff for slot, state, is_due in zip(seen.slots, states, due, strict=True)
+               if not is_due and state in ("new", "retry")]
+    pending = count["new"] + count["retry"]
+    warnings = [] if instants else ["the range contains no kickoff time of the schedule; nothing to run"]
+
+    status: Status
+    if count["succeeded"] == len(instants):
+        status = "complete"
+    elif stopped:
+        status = "stopped"
+    elif count["running"] or chosen:
+        status = "running"
+    elif pending == 0:
+        status = "failed"  # everything settled and not all succeeded
     else:
-        plan.status = "running" if (plan.running or plan.launch or plan.recover) else "pending"
-    return plan
+        status = "pending"
+    return BackfillPlan(
+        total=len(instants), succeeded=count["succeeded"], running=count["running"], failed=count["failed"],
+        aborted=count["aborted"], pending=pending, retrying=count["retry"],
+        not_due=len(not_due), launch=launch, recover=recover,
+        outside_range=outside_running, ignored=seen.ignored, status=status,
+        next_due=min(not_due) if not_due else None, warnings=warnings)
