@@ -1,18 +1,21 @@
-"""Bearer tokens for Flyte Admin calls: a static token (env var or file) or an external command whose
-stdout is the token. The token goes in ``flyte-authorization: Bearer …`` (or the configured header),
-is cached in memory only, and is fetched again once when Admin answers UNAUTHENTICATED.
+"""Bearer tokens for Flyte Admin calls, as the metadata plugin ``AdminClient`` calls per request.
 
-Client credentials (``ClientSecret``): the token endpoint, scopes and header are discovered from
-Admin's anonymous AuthMetadataService unless configured; the secret comes from the literal setting,
-an environment variable named by ``clientSecretEnvVar``, or ``clientSecretLocation``. PKCE and
-The device-code flow serves interactive terminals; PKCE (browser) is not implemented and asking
-for it is a clear ConfigError.
+Modes: a static token (env var or file); an external command whose trimmed stdout is the token;
+client credentials (``ClientSecret``: token URL, scopes, audience and header discovered from Admin's
+anonymous AuthMetadataService unless configured; the secret from the literal environment variable,
+the variable named by ``clientSecretEnvVar``, or ``clientSecretLocation``); the device-code flow for
+interactive terminals. PKCE (browser) is not implemented: asking for it is a clear ConfigError.
+
+The token goes in ``flyte-authorization: Bearer …`` (or the advertised/configured header), is cached
+in memory only, and is fetched again once when Admin answers UNAUTHENTICATED (``refresh()``). OAuth2
+HTTP calls go through ``oauth`` with the channel's TLS trust (``transport``). No token or secret is
+ever put in a message, a log record or a repr.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
+import ssl
 import subprocess
 import sys
 import threading
@@ -21,6 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import grpc
+
+from reconciler.admin import oauth, transport
+from reconciler.admin.errors_map import translate
 from reconciler.errors import ConfigError
 from reconciler.settings import ConnectionSettings
 
@@ -90,13 +97,22 @@ def _command(argv: list[str]) -> Callable[[], str]:
 
 
 class ClientCredentials(TokenAuth):
-    def __init__(self, settings: ConnectionSettings) -> None:
+    def __init__(self, settings: ConnectionSettings, *, allow_plaintext: bool = False) -> None:
         super().__init__(self._request, header=settings.get("authorization_header") or DEFAULT_HEADER,
                          mode="ClientSecret")
         self.settings = settings
         self.token_url: str | None = settings.get("token_url")
         self.scopes: list[str] = list(settings.get("scopes") or [])
+        self.audience: str | None = settings.get("audience")
+        self.allow_plaintext = allow_plaintext
         self._header_configured = bool(settings.get("authorization_header"))
+        self._context: ssl.SSLContext | None = None
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        # The token endpoint is trusted like Admin itself: same CA file, same skip-verify choice.
+        if self._context is None:
+            self._context = transport.http_ssl_context(self.settings)
+        return self._context
 
     def bind(self, channel: object) -> None:
         from flyteidl.service import auth_pb2, auth_pb2_grpc
@@ -106,11 +122,16 @@ class ClientCredentials(TokenAuth):
             if not self.token_url:
                 self.token_url = stub.GetOAuth2Metadata(auth_pb2.OAuth2MetadataRequest(), timeout=30).token_endpoint
             public = stub.GetPublicClientConfig(auth_pb2.PublicClientAuthConfigRequest(), timeout=30)
-        except Exception as exc:  # grpc.RpcError: translated here, at the boundary
-            raise ConfigError("cannot discover the OAuth2 settings from Flyte Admin's AuthMetadataService",
-                              hint="configure admin.tokenUrl (and scopes) explicitly") from exc
+        except grpc.RpcError as exc:  # translated here, at the boundary
+            if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise translate(exc, method="AuthMetadataService", target=self.settings.get("endpoint") or "") \
+                    from exc
+            raise ConfigError("Flyte Admin does not serve AuthMetadataService, so the OAuth2 settings cannot "
+                              "be discovered", hint="configure admin.tokenUrl (and scopes) explicitly") from exc
         if not self.scopes:
             self.scopes = list(public.scopes)
+        if not self.audience and public.audience:
+            self.audience = public.audience  # as flytekit: Admin's audience unless one is configured
         if not self._header_configured and public.authorization_metadata_key:
             self.header = public.authorization_metadata_key
 
@@ -134,35 +155,22 @@ class ClientCredentials(TokenAuth):
                           hint="set FLYTE_CREDENTIALS_CLIENT_SECRET, admin.clientSecretEnvVar or clientSecretLocation")
 
     def _request(self) -> str:
-        import base64
-        import json
-        import urllib.error
-        import urllib.parse
-        import urllib.request
-
         client_id = self.settings.get("client_id")
         if not client_id:
             raise ConfigError("client credentials need a client id (FLYTE_CREDENTIALS_CLIENT_ID or admin.clientId)")
         if not self.token_url:
             raise ConfigError("no OAuth2 token endpoint (configure admin.tokenUrl)")
-        basic = base64.b64encode(f"{client_id}:{urllib.parse.quote_plus(self._secret())}".encode()).decode()
+        secret = self._secret()
         form = {"grant_type": "client_credentials"}
         if self.scopes:
             form["scope"] = " ".join(self.scopes)
-        if self.settings.get("audience"):
-            form["audience"] = self.settings.get("audience")
-        request = urllib.request.Request(self.token_url, data=urllib.parse.urlencode(form).encode(), method="POST",
-                                         headers={"Authorization": f"Basic {basic}",
-                                                  "Content-Type": "application/x-www-form-urlencoded"})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return str(json.loads(response.read())["access_token"])
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            raise ConfigError(f"the token endpoint {self.token_url} refused the client credentials (HTTP {exc.code})",
-                              hint="check the client id and secret") from None
-        except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
-            raise ConfigError(f"cannot get a token from {self.token_url}: {type(exc).__name__}") from None
+        if self.audience:
+            form["audience"] = self.audience
+        answer = oauth.post_form(self.token_url, form, context=self._ssl_context(),
+                                 authorization=oauth.basic_auth(client_id, secret),
+                                 allow_plaintext=self.allow_plaintext, secrets=(secret,))
+        token, _expires_in = oauth.access_token(self.token_url, answer, what="client credentials", secrets=(secret,))
+        return token
 
 
 class DeviceFlow(ClientCredentials):
@@ -170,8 +178,8 @@ class DeviceFlow(ClientCredentials):
     Only for interactive terminals; CI should use client credentials."""
 
     def __init__(self, settings: ConnectionSettings, *, interactive: bool | None = None,
-                 notify: Callable[[str], None] | None = None) -> None:
-        super().__init__(settings)
+                 notify: Callable[[str], None] | None = None, allow_plaintext: bool = False) -> None:
+        super().__init__(settings, allow_plaintext=allow_plaintext)
         self.mode = "DeviceFlow"
         self._fetch = self._device
         self.device_url: str | None = None
@@ -190,20 +198,8 @@ class DeviceFlow(ClientCredentials):
             raise ConfigError("cannot discover the device authorization endpoint") from exc
 
     def _post(self, url: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        import json
-        import urllib.error
-        import urllib.parse
-        import urllib.request
-
-        request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST",
-                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            body = json.loads(exc.read() or b"{}")
-            exc.close()
-            return exc.code, body
+        answer = oauth.post_form(url, form, context=self._ssl_context(), allow_plaintext=self.allow_plaintext)
+        return answer.status, answer.body
 
     def _device(self) -> str:
         if not self.interactive:
@@ -234,16 +230,6 @@ class DeviceFlow(ClientCredentials):
         raise ConfigError("device authorization timed out")
 
 
-def _loopback(endpoint: str) -> bool:
-    host = endpoint.rsplit(":", 1)[0].strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def auth_from(settings: ConnectionSettings, *, allow_plaintext_credentials: bool = False) -> TokenAuth | None:
     mode = settings.get("auth_type")
     if mode is None and (settings.get("token_env_var") or settings.get("token_file")):
@@ -258,15 +244,13 @@ def auth_from(settings: ConnectionSettings, *, allow_plaintext_credentials: bool
     if mode == "Pkce":
         raise ConfigError("auth mode Pkce (browser login) is not supported",
                           hint="use DeviceFlow on a terminal, or client credentials / a token command in CI")
-    endpoint = str(settings.get("endpoint") or "")
-    if settings.get("insecure") and not _loopback(endpoint) and not allow_plaintext_credentials:
-        raise ConfigError(f"refusing to send credentials over a plaintext connection to {endpoint}",
-                          hint="use TLS (drop --insecure), or pass --allow-plaintext-credentials deliberately")
+    transport.require_safe_credentials(str(settings.get("endpoint") or ""), plaintext=bool(settings.get("insecure")),
+                                       allow=allow_plaintext_credentials)
     header = settings.get("authorization_header") or DEFAULT_HEADER
     if mode == "ClientSecret":
-        return ClientCredentials(settings)
+        return ClientCredentials(settings, allow_plaintext=allow_plaintext_credentials)
     if mode == "DeviceFlow":
-        return DeviceFlow(settings)
+        return DeviceFlow(settings, allow_plaintext=allow_plaintext_credentials)
     if mode == "StaticToken":
         return TokenAuth(_static(settings), header=header, mode=mode)
     command = settings.get("command")

@@ -1,7 +1,8 @@
 """Optional auth mode of the embedded admin (off by default), so the client-credentials flow is tested
 for real: an ``AuthMetadataService`` (GetOAuth2Metadata, GetPublicClientConfig), a small OAuth2 token
-endpoint over HTTP on loopback (client-credentials grant, HTTP Basic client authentication, opaque
-random tokens with an expiry), and an interceptor that answers UNAUTHENTICATED to AdminService calls
+endpoint on loopback, over HTTP or (with a test CA) HTTPS: client-credentials grant with HTTP Basic
+client authentication, scope and audience checks, opaque random tokens with an expiry, a device-code
+grant approved after one poll; and an interceptor that answers UNAUTHENTICATED to AdminService calls
 without a valid ``flyte-authorization: Bearer …`` (or ``authorization``) header, as flyteadmin does.
 """
 
@@ -10,11 +11,13 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import ssl
+import tempfile
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -27,9 +30,14 @@ HEADER = "flyte-authorization"
 @dataclass(frozen=True)
 class AuthConfig:
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)  # a repr in a failed assertion or a log must not show it
     token_ttl_s: float = 3600.0
     scopes: tuple[str, ...] = ("all",)
+    # When set, token requests must carry this audience (as an IdP configured for Admin's audience would).
+    audience: str = ""
+    # PEM server certificate and key: the token endpoint then speaks HTTPS (same test CA as the gRPC port).
+    tls_cert_pem: bytes | None = field(default=None, repr=False)
+    tls_key_pem: bytes | None = field(default=None, repr=False)
 
 
 class TokenIssuer:
@@ -47,6 +55,11 @@ class TokenIssuer:
             self._tokens[token] = time.time() + self.config.token_ttl_s
             self.issued += 1
         return token, self.config.token_ttl_s
+
+    def revoke_all(self) -> None:
+        """Forget every token (a test's way to make Admin refuse a token the client still holds)."""
+        with self._lock:
+            self._tokens.clear()
 
     def valid(self, token: str) -> bool:
         with self._lock:
@@ -72,9 +85,9 @@ def _handler(issuer: TokenIssuer) -> type[BaseHTTPRequestHandler]:
             if self.path == "/oauth2/device":
                 code = secrets.token_urlsafe(12)
                 issuer.devices[code] = 1  # approved after one pending poll
-                host, port = self.server.server_address[:2]
+                host = self.headers.get("Host", "127.0.0.1")
                 self._reply(200, {"device_code": code, "user_code": "ABCD-EFGH", "interval": 1, "expires_in": 60,
-                                  "verification_uri": f"http://{host}:{port}/device"})
+                                  "verification_uri": f"http://{host}/device"})
                 return
             if self.path != "/oauth2/token":
                 self._reply(404, {"error": "not_found"})
@@ -98,8 +111,18 @@ def _handler(issuer: TokenIssuer) -> type[BaseHTTPRequestHandler]:
                 client_id, _, secret = base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")
             except ValueError:
                 client_id, secret = "", ""
-            if (client_id, urllib.parse.unquote_plus(secret)) != (issuer.config.client_id, issuer.config.client_secret):
-                self._reply(401, {"error": "invalid_client"})
+            client_id = urllib.parse.unquote_plus(client_id)
+            if not secrets.compare_digest(f"{client_id}\n{urllib.parse.unquote_plus(secret)}".encode(),
+                                          f"{issuer.config.client_id}\n{issuer.config.client_secret}".encode()):
+                self._reply(401, {"error": "invalid_client", "error_description": "client authentication failed"})
+                return
+            wanted = set((form.get("scope") or [""])[0].split())
+            if not wanted <= set(issuer.config.scopes):
+                self._reply(400, {"error": "invalid_scope",
+                                  "error_description": f"unknown scopes {sorted(wanted - set(issuer.config.scopes))}"})
+                return
+            if issuer.config.audience and form.get("audience") != [issuer.config.audience]:
+                self._reply(400, {"error": "invalid_target", "error_description": "the audience is required"})
                 return
             token, ttl = issuer.issue()
             self._reply(200, {"access_token": token, "token_type": "bearer", "expires_in": int(ttl)})
@@ -121,7 +144,7 @@ class AuthMetadata(auth_pb2_grpc.AuthMetadataServiceServicer):
 
     def GetPublicClientConfig(self, request, context):
         return auth_pb2.PublicClientAuthConfigResponse(client_id="flytectl", scopes=list(self.config.scopes),
-                                                       authorization_metadata_key=HEADER)
+                                                       authorization_metadata_key=HEADER, audience=self.config.audience)
 
 
 class RequireBearer(grpc.ServerInterceptor):
@@ -148,14 +171,28 @@ class TokenServer:
     """The HTTP token endpoint, in a background thread on loopback."""
 
     def __init__(self, issuer: TokenIssuer, host: str = "127.0.0.1") -> None:
+        self.issuer = issuer
         self.httpd = ThreadingHTTPServer((host, 0), _handler(issuer))
+        self.scheme = "http"
+        config = issuer.config
+        if config.tls_cert_pem and config.tls_key_pem:
+            # ssl can load a key only from a file: a private temp dir that lives as long as the context load
+            with tempfile.TemporaryDirectory() as tmp:
+                cert, key = f"{tmp}/cert.pem", f"{tmp}/key.pem"
+                with open(cert, "wb") as c, open(key, "wb") as k:
+                    c.write(config.tls_cert_pem)
+                    k.write(config.tls_key_pem)
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(cert, key)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/oauth2/token"
+        address = self.httpd.server_address
+        return f"{self.scheme}://{address[0]!s}:{address[1]}/oauth2/token"
 
     def stop(self) -> None:
         self.httpd.shutdown()
