@@ -44,6 +44,13 @@ class AidsInterceptor(grpc.ServerInterceptor):
         with self._lock:
             self.counters.clear()
 
+    def before(self, method: str) -> tuple[float, bool]:
+        """Count a call and decide its aids: (seconds of injected latency, fail it with UNAVAILABLE?)."""
+        with self._lock:
+            self.counters[method] += 1
+            fail = self.aids.unavailable_rate > 0 and self._random.random() < self.aids.unavailable_rate
+        return self.aids.latency_ms / 1000.0, fail
+
     def intercept_service(self, continuation: Callable[[Any], Any], handler_call_details: Any) -> Any:
         method = handler_call_details.method.rsplit("/", 1)[-1]
         handler = continuation(handler_call_details)

@@ -1,9 +1,11 @@
-"""Start and stop the embedded admin: a threaded gRPC server on loopback over one SQLite file."""
+"""Start and stop the embedded admin: an asyncio gRPC server (its own thread) on loopback over one
+SQLite file; see ``dispatch`` for why the handlers run on the event loop."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
-from concurrent import futures
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,16 +15,20 @@ from flyteidl.service import admin_pb2_grpc
 
 from reconciler.localadmin.aids import WRITE_METHODS, Aids, AidsInterceptor
 from reconciler.localadmin.db import Database
+from reconciler.localadmin.dispatch import AsyncBridge
 from reconciler.localadmin.service import LocalAdminConfig, LocalAdminServicer
 
-DEFAULT_WORKERS = 16
+DEFAULT_WORKERS = 16  # accepted for compatibility; handlers run on the event loop (see dispatch)
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
 class LocalAdmin:
     """A running embedded admin. Use ``LocalAdmin.start(...)`` as a context manager."""
 
-    def __init__(self, server: grpc.Server, servicer: LocalAdminServicer, interceptor: AidsInterceptor,
+    _loop: asyncio.AbstractEventLoop
+    _thread: threading.Thread
+
+    def __init__(self, server: grpc.aio.Server, servicer: LocalAdminServicer, interceptor: AidsInterceptor,
                  host: str, port: int) -> None:
         self.server = server
         self.servicer = servicer
@@ -62,23 +68,36 @@ class LocalAdmin:
             issuer = auth_server.TokenIssuer(auth)
             token_server = auth_server.TokenServer(issuer, host)
             extra_interceptors = (*extra_interceptors, auth_server.RequireBearer(issuer))
-        server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="localadmin"),
-            interceptors=(interceptor, *extra_interceptors),
-            options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-                     ("grpc.so_reuseport", 0)],
-        )
-        admin_pb2_grpc.add_AdminServiceServicer_to_server(servicer, server)
+        bridge = AsyncBridge(interceptor.before, extra_interceptors)
+        bridge.register(admin_pb2_grpc.add_AdminServiceServicer_to_server, servicer)
         if token_server is not None:
             from flyteidl.service import auth_pb2_grpc
 
-            auth_pb2_grpc.add_AuthMetadataServiceServicer_to_server(
-                auth_server.AuthMetadata(token_server.url, auth), server)
-        bind = f"{host}:{port}"
-        bound = server.add_secure_port(bind, credentials) if credentials else server.add_insecure_port(bind)
-        server.start()
+            bridge.register(auth_pb2_grpc.add_AuthMetadataServiceServicer_to_server,
+                            auth_server.AuthMetadata(token_server.url, auth))
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="localadmin", daemon=True)
+        thread.start()
+
+        async def serve() -> tuple[grpc.aio.Server, int]:
+            server = grpc.aio.server(options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                                              ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                                              ("grpc.so_reuseport", 0)])
+            server.add_generic_rpc_handlers((bridge,))
+            bind = f"{host}:{port}"
+            bound = server.add_secure_port(bind, credentials) if credentials else server.add_insecure_port(bind)
+            await server.start()
+            return server, bound
+
+        try:
+            server, bound = asyncio.run_coroutine_threadsafe(serve(), loop).result(timeout=30)
+        except BaseException:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=5)
+            loop.close()
+            raise
         admin = cls(server, servicer, interceptor, host, bound)
+        admin._loop, admin._thread = loop, thread
         admin.token_server = token_server
         if seed_samples:
             from reconciler.localadmin.seed import seed_samples as seed
@@ -101,7 +120,12 @@ class LocalAdmin:
         return sum(n for method, n in self.counters().items() if method in WRITE_METHODS)
 
     def stop(self, grace: float = 0.5) -> None:
-        self.server.stop(grace).wait()
+        if self._loop.is_running():
+            asyncio.run_coroutine_threadsafe(self.server.stop(grace), self._loop).result(timeout=grace + 30)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=30)
+        if not self._loop.is_running() and not self._loop.is_closed():
+            self._loop.close()
         if self.token_server is not None:
             self.token_server.stop()
         self.servicer.db.close()

@@ -17,6 +17,7 @@ Grammar (k8s.io/apimachinery ``resource.ParseQuantity``)::
 
 from __future__ import annotations
 
+import functools
 import re
 from fractions import Fraction
 
@@ -40,7 +41,12 @@ def parse_quantity(text: str | int | float) -> Fraction:
     """
     if isinstance(text, bool) or not isinstance(text, str | int | float):
         raise ValueError(f"{text!r} is not a Kubernetes quantity ({EXAMPLES})")
-    raw = str(text)
+    return _parse(str(text))
+
+
+# The same few amounts recur across thousands of attribute rows.
+@functools.lru_cache(maxsize=4096)
+def _parse(raw: str) -> Fraction:
     match = _QUANTITY.fullmatch(raw)
     if match is None:
         raise ValueError(f"{raw!r} is not a Kubernetes quantity ({EXAMPLES})")

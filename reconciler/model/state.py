@@ -16,7 +16,8 @@ Bodies per kind (camelCase keys; every key always present so shapes match):
               "pinned": bool}
     actual:  {"activeVersions": [str, ...] (sorted), "description": str | None,
               "versions": {version: spec body} for the versions that were read (active ones and
-                          the desired one when it exists)}
+                          the desired one when it exists); the body is None where no plan needs it
+                          (the desired version is already active and not pinned)}
     Desired launch plans also carry ``payload = {"spec": <LaunchPlanSpec as protobuf JSON>}``:
     the exact message to register, kept out of the comparison.
 

@@ -26,13 +26,25 @@ def _dotted(deepdiff_path: str, prefix: str) -> str:
     return f"{prefix}.{text}" if text else prefix
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal with the types DeepDiff would see as equal (1 is not True, 1 is not 1.0): the common
+    case of an unchanged body, answered without building a DeepDiff (most of a no-op plan's cost)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
 def diff_bodies(before: Any, after: Any, *, prefix: str = "") -> tuple[FieldChange, ...]:
     """Every changed leaf between ``before`` and ``after``.
 
     A whole object that appears or disappears (one side ``None``) has no field changes: renderers
     show its full ``after``/``before`` instead.
     """
-    if before is None or after is None:
+    if before is None or after is None or _same(before, after):
         return ()
     result = DeepDiff(before, after, verbose_level=2, ignore_order=False)
     changes: list[FieldChange] = []

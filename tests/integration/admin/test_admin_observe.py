@@ -72,7 +72,7 @@ def test_registered_spec_reads_back_equal_with_minimum_calls(admin: LocalAdmin, 
 
     version = register(writer, first)
     admin.reset_counters()
-    second = observe(client, request(intent()))
+    second = observe(client, request(intent(), all_specs=True))
     assert second.calls == admin.counters() == {
         "ListProjects": 1, "ListMatchableAttributes": 7, "ListActiveLaunchPlans": 1}  # nothing per resource
     actual = second.actual.get(desired.address)
@@ -80,6 +80,15 @@ def test_registered_spec_reads_back_equal_with_minimum_calls(admin: LocalAdmin, 
     assert actual.body["activeVersions"] == [version]
     assert actual.body["versions"][version] == desired.body["spec"]  # exactly what we built
     assert second.desired_launch_plans[0].body["spec"] is None  # already active: not built again
+
+
+def test_in_sync_versions_are_not_converted_unless_asked(admin: LocalAdmin, client: Any,
+                                                         writer: AdminWriter) -> None:
+    version = register(writer, observe(client, request(intent())))
+    lazy = observe(client, request(intent())).actual.get(launch_plan_address(P, D, "daily_report"))
+    assert lazy is not None and lazy.body["versions"] == {version: None}  # the plan never reads it
+    full = observe(client, request(intent(), all_specs=True)).actual.get(launch_plan_address(P, D, "daily_report"))
+    assert full is not None and full.body["versions"][version] is not None
 
 
 def test_registered_but_inactive_version_is_found_with_one_get(admin: LocalAdmin, client: Any,
@@ -167,7 +176,7 @@ def test_observe_addresses_reads_the_same_bodies_with_fewer_calls(admin: LocalAd
     writer.update_attributes(P, D, None, "execution_queue", ["gpu"])
     writer.update_attributes(P, None, None, "cluster_assignment", {"clusterPoolName": "pool"})
     full = observe(client, request(intent(description="Daily revenue"),
-                                   workflows_metadata={(P, D, "reports.daily_report")}))
+                                   workflows_metadata={(P, D, "reports.daily_report")}, all_specs=True))
     addresses = [f"project/{P}", launch_plan_address(P, D, "daily_report"), f"workflow/{P}/{D}/reports.daily_report",
                  f"attributes/{P}/{D}/-/execution_queue", f"attributes/{P}/-/-/cluster_assignment",
                  f"attributes/{P}/{D}/-/task_resource", launch_plan_address(P, D, "never_registered"),
