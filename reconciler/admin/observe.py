@@ -14,6 +14,7 @@ This module only reads: it never writes to Admin.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ from reconciler.model.state import (
     workflow_address,
 )
 
-DEFAULT_CONCURRENCY = 8
+DEFAULT_CONCURRENCY = 32
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -170,6 +171,90 @@ def _workflow_info(client: Any, ref: tuple[str, str, str, str]) -> WorkflowInfo:
                         default_launch_plan=default.spec if default is not None else None)
 
 
+Key = tuple[str, str, str, str]  # project, domain, name, version
+# Versions that can go into a `value_in(...)` filter as they are (§7.1: no `,` `;` `+` `)` or spaces).
+_FILTER_SAFE = re.compile(r"^[A-Za-z0-9_.:@=-]+$")
+_CHUNK = 100  # versions per filtered list call: keeps the filter string short
+
+
+def _batches(keys: Iterable[Key]) -> tuple[list[list[Key]], list[Key]]:
+    """Keys grouped per project-domain for one filtered list call each (in chunks), and the keys that are
+    better read one by one (alone in their project-domain, or with a version a filter cannot carry)."""
+    by_pair: dict[tuple[str, str], list[Key]] = {}
+    singles: list[Key] = []
+    for key in sorted(set(keys)):
+        if _FILTER_SAFE.match(key[2]) and _FILTER_SAFE.match(key[3]):
+            by_pair.setdefault((key[0], key[1]), []).append(key)
+        else:
+            singles.append(key)
+    groups: list[list[Key]] = []
+    for group in by_pair.values():
+        if len(group) == 1:
+            singles += group
+        else:
+            groups += [group[i:i + _CHUNK] for i in range(0, len(group), _CHUNK)]
+    return groups, singles
+
+
+def _in_filter(group: list[Key]) -> str:
+    names = ";".join(sorted({k[2] for k in group}))
+    versions = ";".join(sorted({k[3] for k in group}))
+    return f"value_in(name,{names})+value_in(version,{versions})"
+
+
+def _listed(client: Any, method: str, items: str, group: list[Key]) -> dict[Key, Any]:
+    """One filtered, paged list call for a group of one project-domain; exact matches only."""
+    project, domain = group[0][0], group[0][1]
+    wanted = set(group)
+    found = paginate(client, method, lambda token: common_pb2.ResourceListRequest(
+        id=common_pb2.NamedEntityIdentifier(project=project, domain=domain), limit=PAGE_SIZE, token=token,
+        filters=_in_filter(group), sort_by=common_pb2.Sort(key="id", direction=common_pb2.Sort.ASCENDING)),
+        items, target=f"{project}/{domain}")
+    out = {}
+    for entity in found:
+        key = (entity.id.project, entity.id.domain, entity.id.name, entity.id.version)
+        if key in wanted:
+            out[key] = entity
+    return out
+
+
+def _registered_launch_plans(client: Any, keys: list[Key], workers: int) -> dict[Key, launch_plan_pb2.LaunchPlan]:
+    """Which of these launch plan versions are registered: one filtered ListLaunchPlans per project-domain
+    with several to look up (a first apply looks up every launch plan), a GetLaunchPlan otherwise."""
+    groups, singles = _batches(keys)
+    found: dict[Key, launch_plan_pb2.LaunchPlan] = {}
+    for part in _pmap(lambda g: _listed(client, "ListLaunchPlans", "launch_plans", g), groups, workers):
+        found.update(part)
+    got = _pmap(lambda k: client.try_call("GetLaunchPlan", common_pb2.ObjectGetRequest(id=_lp_id(*k)),
+                                          target=launch_plan_address(*k[:3])), singles, workers)
+    found.update({k: plan for k, plan in zip(singles, got, strict=True) if plan is not None})
+    return found
+
+
+def _workflow_infos(client: Any, refs: list[Key], workers: int) -> dict[Key, WorkflowInfo]:
+    """Interfaces and default launch plans of the workflows new versions are built on. Several in one
+    project-domain: one filtered ListWorkflows (its closure carries the interface, §2.5) and one
+    ListLaunchPlans (the defaults share the workflow's name and version); else GetWorkflow/GetLaunchPlan."""
+    groups, singles = _batches(refs)
+    infos = dict(zip(singles, _pmap(lambda ref: _workflow_info(client, ref), singles, workers), strict=True))
+
+    def group_infos(group: list[Key]) -> dict[Key, WorkflowInfo]:
+        workflows = _listed(client, "ListWorkflows", "workflows", group)
+        defaults = _listed(client, "ListLaunchPlans", "launch_plans", group)
+        missing = [k for k in group if k not in workflows]
+        if missing:
+            target = "/".join(missing[0][:3]) + "@" + missing[0][3]
+            raise PlanError(f"workflow {target} is not registered in Flyte Admin",
+                            hint="register it first (pyflyte register) or fix spec.workflow")
+        return {k: WorkflowInfo(id=workflows[k].id,
+                                interface=workflows[k].closure.compiled_workflow.primary.template.interface,
+                                default_launch_plan=defaults[k].spec if k in defaults else None) for k in group}
+
+    for part in _pmap(group_infos, groups, workers):
+        infos.update(part)
+    return infos
+
+
 def observe(client: Any, request: ObserveRequest) -> Observation:
     """Read everything one plan needs (see the module docstring for the calls made)."""
     calls_before = dict(client.calls)
@@ -231,18 +316,17 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
         in_sync = (not request.all_specs and address in versions and address not in pinned
                    and versions[address] in active_versions[address])
         versions_seen[address] = {p.id.version: None if in_sync else launch_plan_spec_body(p.spec) for p in plans}
-    unseen = [i for i in request.launch_plans if versions[i.address] not in versions_seen.get(i.address, {})]
-    fetched = _pmap(lambda i: client.try_call("GetLaunchPlan", common_pb2.ObjectGetRequest(
-        id=_lp_id(i.project, i.domain, i.name, versions[i.address])), target=i.address), unseen, workers)
-    for intent, plan in zip(unseen, fetched, strict=True):
-        if plan is not None:
-            versions_seen.setdefault(intent.address, {})[plan.id.version] = launch_plan_spec_body(plan.spec)
+    unseen = [(i.project, i.domain, i.name, versions[i.address]) for i in request.launch_plans
+              if versions[i.address] not in versions_seen.get(i.address, {})]
+    for (project, domain, name, version), plan in _registered_launch_plans(client, unseen, workers).items():
+        versions_seen.setdefault(launch_plan_address(project, domain, name), {})[version] = \
+            launch_plan_spec_body(plan.spec)
 
     # Build specs only where needed: versions to register, and pinned versions to compare.
     to_build = [i for i in request.launch_plans
                 if versions[i.address] not in versions_seen.get(i.address, {}) or i.pinned_version]
-    refs = sorted({workflow_ref(i) for i in to_build})
-    infos = dict(zip(refs, _pmap(lambda ref: _workflow_info(client, ref), refs, workers), strict=True))
+    infos = _workflow_infos(client, sorted({workflow_ref(i) for i in to_build}), workers)
+    build_addresses = {i.address for i in to_build}  # a set: a list here made a first plan quadratic
 
     desired: list[Resource] = []
     for intent in request.launch_plans:
@@ -252,7 +336,7 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
             "workflow": {"project": ref[0], "domain": ref[1], "name": ref[2], "version": ref[3]},
             "spec": None, "pinned": intent.pinned_version is not None}
         payload = None
-        if ref in infos and intent in to_build:
+        if ref in infos and intent.address in build_addresses:
             spec, spec_body = build_launch_plan_spec(intent.address, intent.spec, infos[ref], intent.source)
             body["spec"] = spec_body
             payload = {"spec": MessageToDict(spec, preserving_proto_field_name=True)}

@@ -101,6 +101,29 @@ def test_registered_but_inactive_version_is_found_with_one_get(admin: LocalAdmin
     assert body["activeVersions"] == [] and version in body["versions"]
 
 
+def test_several_lookups_in_one_project_domain_cost_one_list_call(admin: LocalAdmin, client: Any,
+                                                                   writer: AdminWriter) -> None:
+    names = ("daily_report", "weekly_report", "monthly_report")
+    first = observe(client, request(*(intent(name=n) for n in names)))
+    # One list call finds which of the three versions exist; the one workflow they share is read singly.
+    assert first.calls["ListLaunchPlans"] == 1 and "ListWorkflows" not in first.calls
+    assert first.calls["GetWorkflow"] == 1 and first.calls["GetLaunchPlan"] == 1  # its default launch plan
+    for desired in first.desired_launch_plans[:2]:  # two registered, not active; the third never
+        name = desired.address.split("/")[3]
+        assert desired.payload is not None
+        writer.create_launch_plan(P, D, name, desired.body["version"], dict(desired.payload["spec"]))
+    admin.reset_counters()
+    second = observe(client, request(*(intent(name=n) for n in names)))
+    # Still one list call for the three versions; the one Get is the workflow's default launch plan,
+    # read because the third version must be built.
+    assert admin.counters()["ListLaunchPlans"] == 1 and admin.counters()["GetLaunchPlan"] == 1
+    found = {a.split("/")[3]: r.body["versions"] for a, r in second.actual.resources.items()
+             if a.startswith("launchplan/")}
+    wanted = {d.address.split("/")[3]: d.body["version"] for d in second.desired_launch_plans}
+    assert sorted(found) == sorted(d.address.split("/")[3] for d in first.desired_launch_plans[:2])
+    assert all(list(found[n]) == [wanted[n]] for n in found)
+
+
 def test_latest_is_resolved_and_recorded(admin: LocalAdmin, client: Any) -> None:
     latest = intent({**SPEC, "workflow": {"name": "reports.daily_report"}},
                     workflow=(P, D, "reports.daily_report", "latest"))

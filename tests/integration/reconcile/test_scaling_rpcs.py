@@ -18,6 +18,10 @@ def _noop_plan_calls(tmp_path: Path, projects: int) -> dict[str, int]:
         register_org(admin.address, projects)
         root = write_org(tmp_path / f"org{projects}", projects)
         connect = ["--endpoint", admin.address, "--insecure"]
+        admin.reset_counters()
+        first = CliRunner().invoke(cli, ["plan", str(root), "--detailed-exitcode", *connect])
+        assert first.exit_code == 2, first.output
+        _assert_first_plan_reads_per_project_domain(admin.counters(), projects * len(DOMAINS))
         applied = CliRunner().invoke(cli, ["apply", str(root), "--auto-approve", *connect])
         assert applied.exit_code == 0, applied.output
         admin.reset_counters()
@@ -37,3 +41,11 @@ def test_noop_plan_rpcs_grow_only_with_project_domains(tmp_path: Path) -> None:
         assert calls["ListNamedEntities"] == pairs  # workflow metadata is managed in every project-domain
         assert sum(calls.values()) <= 8 + 2 * pairs
         assert "GetLaunchPlan" not in calls and "GetWorkflow" not in calls  # nothing per resource
+
+
+def _assert_first_plan_reads_per_project_domain(calls: dict[str, int], pairs: int) -> None:
+    # Nothing registered yet: every launch plan's version is looked up, and every workflow read, with
+    # filtered list calls per project-domain (launch plans; workflows and their default launch plans).
+    assert calls.get("GetLaunchPlan", 0) == 0 and calls.get("GetWorkflow", 0) == 0, calls
+    assert calls["ListLaunchPlans"] == 2 * pairs, calls
+    assert calls["ListWorkflows"] == pairs, calls
