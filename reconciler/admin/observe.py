@@ -14,6 +14,7 @@ This module only reads: it never writes to Admin.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +23,6 @@ from typing import Any, TypeVar
 
 from flyteidl.admin import common_pb2, launch_plan_pb2, matchable_resource_pb2, project_pb2
 from flyteidl.core import identifier_pb2
-from google.protobuf.json_format import MessageToDict
 
 from reconciler.admin.convert import (
     RESOURCE_TYPES,
@@ -339,7 +339,9 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
         if ref in infos and intent.address in build_addresses:
             spec, spec_body = build_launch_plan_spec(intent.address, intent.spec, infos[ref], intent.source)
             body["spec"] = spec_body
-            payload = {"spec": MessageToDict(spec, preserving_proto_field_name=True)}
+            # The exact message, serialized: ~10x smaller than its protobuf-JSON dict and no conversion
+            # either way (at 9,000 new versions the dicts were a quarter of the peak memory).
+            payload = {"spec": base64.b64encode(spec.SerializeToString(deterministic=True)).decode("ascii")}
         desired.append(Resource(intent.address, body, payload=payload, source=intent.source))
 
     managed = {i.address for i in request.launch_plans}

@@ -9,6 +9,7 @@ message (present-but-empty clears labels). Executions (backfills) come from ``Ex
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from flyteidl.admin import (
@@ -46,10 +47,15 @@ class AdminWriter(ExecutionWriter):
     def update_project(self, body: dict[str, Any]) -> None:
         self.client.call("UpdateProject", project_proto(body), target=f"project/{body['id']}")
 
-    def create_launch_plan(self, project: str, domain: str, name: str, version: str, spec_json: dict[str, Any]) -> None:
+    def create_launch_plan(self, project: str, domain: str, name: str, version: str,
+                           spec_data: str | dict[str, Any]) -> None:
+        """``spec_data``: the serialized LaunchPlanSpec in base64 (what plans carry), or its protobuf JSON."""
         ident = identifier_pb2.Identifier(resource_type=identifier_pb2.LAUNCH_PLAN, project=project, domain=domain,
                                           name=name, version=version)
-        spec = ParseDict(spec_json, launch_plan_pb2.LaunchPlanSpec())
+        if isinstance(spec_data, str):
+            spec = launch_plan_pb2.LaunchPlanSpec.FromString(base64.b64decode(spec_data, validate=True))
+        else:
+            spec = ParseDict(spec_data, launch_plan_pb2.LaunchPlanSpec())
         target = f"launchplan/{project}/{domain}/{name}@{version}"
         try:
             self.client.call("CreateLaunchPlan", launch_plan_pb2.LaunchPlanCreateRequest(id=ident, spec=spec),

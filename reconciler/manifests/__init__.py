@@ -83,9 +83,12 @@ def _load_file(path: Path, template_vars: dict[str, Any], environment: str | Non
     return loaded
 
 
-def _digest(rendered: list[Any]) -> str:
-    canonical = sorted(json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str) for doc in rendered)
-    return hashlib.sha256("\n".join(canonical).encode()).hexdigest()
+def _canonical(document: Any) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _digest(canonical: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(canonical)).encode()).hexdigest()
 
 
 def load_manifests(paths: list[str], *, config: RunConfig, environment: str | None = None,
@@ -100,11 +103,11 @@ def load_manifests(paths: list[str], *, config: RunConfig, environment: str | No
     template_vars = _template_variables(config, environment, variables, var_files, problems)
     skip = Path(config.path) if config.path else None
     documents: list[ManifestDocument] = []
-    rendered: list[Any] = []
+    rendered: list[str] = []
     for path in discover(paths, problems, skip=skip):
         for document, value in _load_file(path, template_vars, environment, problems):
             documents.append(document)
-            rendered.append(value)
+            rendered.append(_canonical(value))  # the text only: the parsed copy would double the memory
     warnings = cross_check(documents, config, problems)
     if any(p.severity == "error" for p in problems):
         raise ManifestError(problems + warnings)

@@ -18,7 +18,7 @@ Bodies per kind (camelCase keys; every key always present so shapes match):
               "versions": {version: spec body} for the versions that were read (active ones and
                           the desired one when it exists); the body is None where no plan needs it
                           (the desired version is already active and not pinned)}
-    Desired launch plans also carry ``payload = {"spec": <LaunchPlanSpec as protobuf JSON>}``:
+    Desired launch plans also carry ``payload = {"spec": <the serialized LaunchPlanSpec, base64>}``:
     the exact message to register, kept out of the comparison.
 
 ``workflow/<project>/<domain>/<name>``  (named-entity metadata of a registered workflow)

@@ -90,7 +90,8 @@ class UpdateMetadata(_Action):
 
 
 class RegisterLaunchPlan(_Action):
-    """Register one immutable launch plan version; ``spec`` is the exact LaunchPlanSpec (protobuf JSON)."""
+    """Register one immutable launch plan version; ``spec`` is the exact LaunchPlanSpec to send: serialized
+    protobuf in base64 (a protobuf-JSON object, as plans of earlier versions carried, is accepted too)."""
 
     type: Literal["register_launch_plan"] = "register_launch_plan"
     verbs: ClassVar[tuple[str, ...]] = (CREATE,)
@@ -98,7 +99,7 @@ class RegisterLaunchPlan(_Action):
     domain: str
     name: str
     version: str
-    spec: dict[str, Any]
+    spec: str | dict[str, Any]
 
 
 class ActivateLaunchPlan(_Action):

@@ -45,7 +45,7 @@ def _plan_one(want: Resource, have: Resource | None) -> KindPlan:
         out.actions.append(RegisterLaunchPlan(
             address=want.address, reason="new version" if active else "not registered in Admin",
             before=before_spec, after=body["spec"], changes=diff_bodies(before_spec, body["spec"], prefix="spec"),
-            version=version, spec=dict(want.payload["spec"]),
+            version=version, spec=want.payload["spec"],
                 project=project, domain=domain, name=name,
         ))
     elif body.get("pinned") and body.get("spec") is not None and versions[version] is not None:

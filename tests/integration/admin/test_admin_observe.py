@@ -45,7 +45,7 @@ def register(writer: AdminWriter, observation: Observation, *, active: bool = Tr
     (desired,) = observation.desired_launch_plans
     version = desired.body["version"]
     assert desired.payload is not None
-    writer.create_launch_plan(P, D, desired.address.split("/")[3], version, dict(desired.payload["spec"]))
+    writer.create_launch_plan(P, D, desired.address.split("/")[3], version, desired.payload["spec"])
     if active:
         writer.set_launch_plan_state(P, D, desired.address.split("/")[3], version, True)
     return version
@@ -111,7 +111,7 @@ def test_several_lookups_in_one_project_domain_cost_one_list_call(admin: LocalAd
     for desired in first.desired_launch_plans[:2]:  # two registered, not active; the third never
         name = desired.address.split("/")[3]
         assert desired.payload is not None
-        writer.create_launch_plan(P, D, name, desired.body["version"], dict(desired.payload["spec"]))
+        writer.create_launch_plan(P, D, name, desired.body["version"], desired.payload["spec"])
     admin.reset_counters()
     second = observe(client, request(*(intent(name=n) for n in names)))
     # Still one list call for the three versions; the one Get is the workflow's default launch plan,

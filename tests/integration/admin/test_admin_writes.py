@@ -125,3 +125,22 @@ def test_pagination_follows_tokens_and_stops_on_an_empty_page(admin: LocalAdmin,
     past_end = list(paginate(client, "ListProjects", lambda token: project_pb2.ProjectListRequest(
         limit=0, token=token or "2"), "projects"))
     assert past_end == [] and admin.counters()["ListProjects"] == 1  # the empty page ends the walk
+
+
+def test_launch_plan_specs_register_from_base64_protobuf_and_from_legacy_protobuf_json(
+        admin: LocalAdmin, writer: AdminWriter) -> None:
+    import base64
+
+    from flyteidl.admin import launch_plan_pb2
+    from flyteidl.core import identifier_pb2
+    from google.protobuf.json_format import MessageToDict
+
+    spec = launch_plan_pb2.LaunchPlanSpec(workflow_id=identifier_pb2.Identifier(
+        resource_type=identifier_pb2.WORKFLOW, project=P, domain=D, name=WF, version="v1"))
+    spec.labels.values["via"] = "base64"
+    writer.create_launch_plan(P, D, "from_base64", "r-1", base64.b64encode(spec.SerializeToString()).decode())
+    spec.labels.values["via"] = "json"
+    writer.create_launch_plan(P, D, "from_json", "r-1", MessageToDict(spec, preserving_proto_field_name=True))
+    assert admin.counters()["CreateLaunchPlan"] == 2
+    with pytest.raises(ValueError):
+        writer.create_launch_plan(P, D, "broken", "r-1", "not base64!")
