@@ -2,16 +2,19 @@
 
 ``write_org(root, projects=N)`` writes manifests for N projects × 3 domains: per project-domain ~10
 launch plans over the five sample workflows (some scheduled), attribute rows of every writable type at
-project-domain level plus workflow-level rows, and workflow metadata. ``register_org(address, N)``
-registers the projects and the sample workflows into an admin directly (not through the reconciler).
+project-domain level plus workflow-level rows, workflow metadata and, optionally, 90-day backfills.
+``register_org(address, N)`` registers the projects, the sample workflows and 3 historic versions of
+every launch plan into an admin directly (not through the reconciler).
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
-from flyteidl.admin import project_pb2
+from flyteidl.admin import common_pb2, launch_plan_pb2, project_pb2
+from flyteidl.core import identifier_pb2
 from flyteidl.service.admin_pb2_grpc import AdminServiceStub
 
 from reconciler.localadmin.seed import SAMPLES_DIR, seed_directory
@@ -36,8 +39,9 @@ def project_ids(count: int) -> list[str]:
     return [f"bench-{i:03d}" for i in range(count)]
 
 
-def write_org(root: Path, projects: int, *, changed_fraction: float = 0.0) -> Path:
-    """Write the manifests; ``changed_fraction`` edits that share of launch plans (a new version each)."""
+def write_org(root: Path, projects: int, *, changed_fraction: float = 0.0, backfills: int = 0) -> Path:
+    """Write the manifests; ``changed_fraction`` edits that share of launch plans (a new version each);
+    ``backfills`` 90-day backfills of the scheduled ``daily_report``, one per project-domain in turn."""
     root.mkdir(parents=True, exist_ok=True)
     ids = project_ids(projects)
     (root / "flyte-reconciler.yaml").write_text(f"scope: {{projects: [{', '.join(ids)}]}}\n")
@@ -75,11 +79,20 @@ def write_org(root: Path, projects: int, *, changed_fraction: float = 0.0) -> Pa
                         f"metadata: {{project: {pid}, domain: {domain}, name: reports.daily_report}}\n"
                         "spec: {description: Daily report}\n")
         (root / f"{pid}.yaml").write_text("---\n".join(docs))
+    pairs = [(pid, domain) for pid in ids for domain in DOMAINS]
+    campaigns = [
+        f"apiVersion: flyte-reconciler/v1\nkind: Backfill\n"
+        f"metadata: {{project: {pid}, domain: {domain}, name: q{i:02d}}}\n"
+        "spec: {launchPlan: daily_report, from: '2024-01-01T00:00:00Z', to: '2024-03-31T00:00:00Z', "
+        "parallelism: 4}\n" for i, (pid, domain) in enumerate(pairs[:backfills])]
+    if campaigns:
+        (root / "backfills.yaml").write_text("---\n".join(campaigns))
     return root
 
 
-def register_org(address: str, projects: int) -> None:
-    """Projects and the sample workflows (v1) in every project-domain, straight into Admin."""
+def register_org(address: str, projects: int, *, historic_versions: int = 3) -> None:
+    """Projects and the sample workflows (v1) in every project-domain, straight into Admin, and
+    ``historic_versions`` earlier (inactive) versions of every launch plan the manifests name."""
     with grpc.insecure_channel(address) as channel:
         stub = AdminServiceStub(channel)
         for pid in project_ids(projects):
@@ -90,3 +103,25 @@ def register_org(address: str, projects: int) -> None:
                     raise
             for domain in DOMAINS:
                 seed_directory(stub, SAMPLES_DIR, project=pid, domain=domain, version="v1")
+        if historic_versions:
+            _register_history(stub, project_ids(projects), historic_versions)
+
+
+def _register_history(stub: AdminServiceStub, ids: list[str], count: int) -> None:
+    """Each launch plan gets ``count`` old versions (``h1``…): the workflow's default spec, never active."""
+    def one(args: tuple[str, str, str, str, str]) -> None:
+        pid, domain, name, workflow, version = args
+        default = stub.GetLaunchPlan(common_pb2.ObjectGetRequest(id=identifier_pb2.Identifier(
+            resource_type=identifier_pb2.LAUNCH_PLAN, project=pid, domain=domain, name=workflow, version="v1")))
+        try:
+            stub.CreateLaunchPlan(launch_plan_pb2.LaunchPlanCreateRequest(id=identifier_pb2.Identifier(
+                resource_type=identifier_pb2.LAUNCH_PLAN, project=pid, domain=domain, name=name, version=version),
+                spec=default.spec))
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.ALREADY_EXISTS:
+                raise
+
+    work = [(pid, domain, name, workflow, f"h{n}") for pid in ids for domain in DOMAINS
+            for name, workflow, *_ in LAUNCH_PLANS for n in range(1, count + 1)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(one, work))

@@ -30,15 +30,24 @@ def sandbox_group() -> None:
 @click.option("--inject-unavailable", type=click.FloatRange(0, 1), default=0.0,
               help="Testing aid: fail this fraction of RPCs with UNAVAILABLE.")
 @click.option("--inject-seed", type=int, default=0, help="Testing aid: seed of the injected failures.")
+@click.option("--run-duration", type=click.FloatRange(min=0), default=None,
+              help="Seconds a simulated execution stays RUNNING (default: the lifecycle's own).")
 def serve_command(port: int, host: str, db_path: Path, seed_dir: Path | None, samples: bool,
-                  inject_latency_ms: float, inject_unavailable: float, inject_seed: int) -> None:
+                  inject_latency_ms: float, inject_unavailable: float, inject_seed: int,
+                  run_duration: float | None) -> None:
     """Serve Flyte Admin's AdminService until Ctrl-C / SIGTERM; prints the call counters on exit."""
     from reconciler.localadmin import LocalAdmin
     from reconciler.localadmin.aids import Aids
 
     aids = Aids(latency_ms=inject_latency_ms, unavailable_rate=inject_unavailable, seed=inject_seed)
     stop = threading.Event()
-    with LocalAdmin.start(db_path=db_path, port=port, host=host, aids=aids, seed_samples=samples) as admin:
+    lifecycle = None
+    if run_duration is not None:
+        from reconciler.localadmin.lifecycle import LifecycleSettings
+
+        lifecycle = LifecycleSettings(duration_s=run_duration)
+    with LocalAdmin.start(db_path=db_path, port=port, host=host, aids=aids, seed_samples=samples,
+                          lifecycle=lifecycle) as admin:
         if seed_dir is not None:
             from reconciler.localadmin.seed import seed_directory
 
