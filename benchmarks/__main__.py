@@ -3,9 +3,9 @@
 Per size (S = 10, M = 60, L = 300 projects × 3 domains; 10 launch plans per project-domain with 3
 historic versions each, every attribute type, workflow metadata, and 1 / 4 / 20 backfills of 90 days),
 with 0 ms and 10 ms injected per-RPC latency (emulating a remote Admin): wall time of the first full
-apply (``--parallelism 32``, at 10 ms), of a no-op plan (observe + diff, manifests already loaded) and of
-a plan after changing 1 % of the launch plans; the whole ``flyte-reconciler plan`` command as a user
-runs it (process start-up, rendering, validation included); RPCs per method of the no-op plan (the
+apply (``--parallelism 32``, at 10 ms), of a no-op plan (observe + diff, manifests already loaded; the
+median of three) and of a plan after changing 1 % of the launch plans; the whole ``flyte-reconciler
+plan`` command as a user runs it (process start-up, rendering, validation included); RPCs per method of the no-op plan (the
 admin's counters); and, in the same run, the same no-op observation by a naive client — one Get per
 resource, sequential, as a FlyteRemote/flytectl script would — with the ratio. The admin runs in its
 own process (simulated runs stay RUNNING, so backfills hold steady), so the peak RSS is the tool's.
@@ -153,8 +153,10 @@ def run(size: str, work: Path) -> list[str]:
     rows = []
     for latency in (0, 10):
         admin.start(latency)
-        noop, (plan, calls) = _plan(root, admin.address)
-        assert not plan.has_changes, "the no-op plan has changes"
+        samples = [_plan(root, admin.address) for _ in range(3)]  # the median of three: the VM is noisy
+        noop = sorted(t for t, _ in samples)[1]
+        calls = samples[0][1][1]
+        assert not any(p.has_changes for _, (p, _c) in samples), "the no-op plan has changes"
         cli = _cli_plan(root, admin.address)
         naive, naive_calls = _naive(admin.address, projects)
         one_percent, _ = _plan(changed, admin.address)

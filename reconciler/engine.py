@@ -13,6 +13,7 @@ from typing import Any
 
 from reconciler.admin.executions import backfill_runs
 from reconciler.admin.observe import LaunchPlanIntent, ObserveRequest, observe
+from reconciler.collector import settle_long_lived
 from reconciler.errors import StalePlanError
 from reconciler.manifests import LoadedManifests
 from reconciler.manifests.desired import simple_resources
@@ -119,11 +120,17 @@ def observe_backfills(client: Any, addresses: list[str]) -> list[Resource]:
 
 def make_plan(loaded: LoadedManifests, client: Any, selection: Selection, *,
               environment: str | None = None, endpoint: str | None = None) -> Plan:
+    settle_long_lived()  # the loaded manifests live for the whole run
     options = plan_options(loaded, selection)
-    observation = observe(client, observe_request(loaded, options))
+    request = observe_request(loaded, options)
     backfills = backfill_resources(loaded)
-    desired = State.of([*simple_resources(loaded), *observation.desired_launch_plans, *backfills])
-    runs = observe_backfills(client, [b.address for b in backfills])
+    # Backfill runs are read alongside the rest, and the desired side is built while the reads wait.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        f_observation = pool.submit(observe, client, request)
+        f_runs = pool.submit(observe_backfills, client, [b.address for b in backfills])
+        simple = simple_resources(loaded)
+        observation, runs = f_observation.result(), f_runs.result()
+    desired = State.of([*simple, *observation.desired_launch_plans, *backfills])
     actual = State({**observation.actual.resources, **{r.address: r for r in runs}})
     return build_plan(
         desired, actual, options,

@@ -120,21 +120,37 @@ def _attributes(client: Any, projects: set[str], workers: int,
     return [r for rows in _pmap(one, list(attr_types), workers) for r in rows]
 
 
-def _active(client: Any, pair: tuple[str, str]) -> list[launch_plan_pb2.LaunchPlan]:
-    project, domain = pair
-    return list(paginate(client, "ListActiveLaunchPlans", lambda token: launch_plan_pb2.ActiveLaunchPlanListRequest(
+def _active_request(project: str, domain: str) -> Callable[[str], Any]:
+    return lambda token: launch_plan_pb2.ActiveLaunchPlanListRequest(
         project=project, domain=domain, limit=PAGE_SIZE, token=token,
-        sort_by=common_pb2.Sort(key="name", direction=common_pb2.Sort.ASCENDING)), "launch_plans",
-        target=f"{project}/{domain}"))
+        sort_by=common_pb2.Sort(key="name", direction=common_pb2.Sort.ASCENDING))
+
+
+def _actives(client: Any, pairs: list[tuple[str, str]], workers: int) -> list[list[launch_plan_pb2.LaunchPlan]]:
+    """Every active version, per project-domain (one ListActiveLaunchPlans each, in flight together)."""
+    return client.list_all("ListActiveLaunchPlans", [(f"{p}/{d}", _active_request(p, d)) for p, d in pairs],
+                           "launch_plans", concurrency=workers)
+
+
+def _named_request(resource_type: int, project: str, domain: str) -> Callable[[str], Any]:
+    # No filters: Admin pages before filtering (§5.3); a large page and client-side filtering is exact.
+    return lambda token: common_pb2.NamedEntityListRequest(
+        resource_type=resource_type, project=project, domain=domain, limit=PAGE_SIZE, token=token,
+        sort_by=common_pb2.Sort(key="name", direction=common_pb2.Sort.ASCENDING))
+
+
+def _named_all(client: Any, args: list[tuple[int, str, str]], workers: int
+               ) -> list[tuple[tuple[int, str, str], list[common_pb2.NamedEntity]]]:
+    """Named entities (metadata) per (resource type, project, domain), in flight together."""
+    listed = client.list_all("ListNamedEntities", [(f"{p}/{d}", _named_request(t, p, d)) for t, p, d in args],
+                             "entities", concurrency=workers)
+    return list(zip(args, listed, strict=True))
 
 
 def _named(client: Any, args: tuple[int, str, str]) -> list[common_pb2.NamedEntity]:
     resource_type, project, domain = args
-    # No filters: Admin pages before filtering (§5.3); a large page and client-side filtering is exact.
-    return list(paginate(client, "ListNamedEntities", lambda token: common_pb2.NamedEntityListRequest(
-        resource_type=resource_type, project=project, domain=domain, limit=PAGE_SIZE, token=token,
-        sort_by=common_pb2.Sort(key="name", direction=common_pb2.Sort.ASCENDING)), "entities",
-        target=f"{project}/{domain}"))
+    return list(paginate(client, "ListNamedEntities", _named_request(resource_type, project, domain), "entities",
+                         target=f"{project}/{domain}"))
 
 
 def _lp_id(project: str, domain: str, name: str, version: str) -> identifier_pb2.Identifier:
@@ -266,11 +282,15 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
                         | {(identifier_pb2.LAUNCH_PLAN, i.project, i.domain) for i in request.launch_plans
                            if i.description})
 
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool:
         f_projects = pool.submit(_projects, client, projects)
         f_attrs = pool.submit(_attributes, client, projects, workers) if request.attributes else None
-        f_named = pool.submit(_pmap, lambda a: (a, _named(client, a)), meta_pairs, workers)
-        actives = _pmap(lambda pair: _active(client, pair), pairs, workers)
+        f_named = pool.submit(_named_all, client, meta_pairs, workers)
+        f_actives = pool.submit(_actives, client, pairs, workers)
+        # While the reads wait on Admin: the content versions (pure CPU) of launch plans not on `latest`.
+        early = {i.address: i.pinned_version or derive_version(i.spec, i.workflow) for i in request.launch_plans
+                 if i.pinned_version or i.workflow[3] != "latest"}
+        actives = f_actives.result()
         resources: list[Resource] = list(f_projects.result())
         if f_attrs is not None:
             resources += f_attrs.result()
@@ -305,7 +325,8 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
         p, d, n, v = intent.workflow
         return (p, d, n, resolved[f"workflow/{p}/{d}/{n}"] if v == "latest" else v)
 
-    versions = {i.address: i.pinned_version or derive_version(i.spec, workflow_ref(i)) for i in request.launch_plans}
+    versions = {i.address: early[i.address] if i.address in early else derive_version(i.spec, workflow_ref(i))
+                for i in request.launch_plans}
     # Spec bodies of active versions matter only where the plan compares or shows them: a new version
     # to register (the diff against the active one), a pinned version, an unmanaged launch plan (export).
     # A managed launch plan whose desired version is already active (the common, no-op case) needs none:
@@ -387,8 +408,8 @@ def observe_addresses(client: Any, addresses: Iterable[str], *, concurrency: int
     with ThreadPoolExecutor(max_workers=3) as pool:
         f_projects = pool.submit(projects_listed)
         f_attrs = pool.submit(_attributes, client, attr_projects, concurrency, attr_types)
-        f_named = pool.submit(_pmap, lambda a: (a, _named(client, a)), named_args, concurrency)
-        actives = dict(zip(lp_pairs, _pmap(lambda pair: _active(client, pair), lp_pairs, concurrency), strict=True))
+        f_named = pool.submit(_named_all, client, named_args, concurrency)
+        actives = dict(zip(lp_pairs, _actives(client, lp_pairs, concurrency), strict=True))
         resources = [*f_projects.result(), *f_attrs.result()]
         named = dict(f_named.result())
 

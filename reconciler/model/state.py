@@ -117,7 +117,17 @@ class State:
         return self.resources.get(address)
 
     def of_kind(self, kind: str) -> list[Resource]:
-        return [self.resources[a] for a in sorted(self.resources) if kind_of(a) == kind]
+        """Resources of one kind, sorted by address (indexed once: every planner asks, per kind)."""
+        return list(self._by_kind().get(kind, ()))
+
+    def _by_kind(self) -> dict[str, list[Resource]]:
+        index: dict[str, list[Resource]] | None = self.__dict__.get("_kind_index")
+        if index is None:
+            index = {}
+            for address in sorted(self.resources):
+                index.setdefault(kind_of(address), []).append(self.resources[address])
+            object.__setattr__(self, "_kind_index", index)  # a cache on a frozen dataclass
+        return index
 
     @classmethod
     def of(cls, resources: list[Resource]) -> State:
