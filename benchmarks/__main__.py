@@ -6,9 +6,10 @@ with 0 ms and 10 ms injected per-RPC latency (emulating a remote Admin): wall ti
 apply (``--parallelism 32``, at 10 ms), of a no-op plan (observe + diff, manifests already loaded; the
 median of three) and of a plan after changing 1 % of the launch plans; the whole ``flyte-reconciler
 plan`` command as a user runs it (process start-up, rendering, validation included); RPCs per method
-of the no-op plan (the admin's counters); and, in the same run, the same no-op observation by a naive client — one Get per
-resource, sequential, as a FlyteRemote/flytectl script would — with the ratio. The admin runs in its
-own process (simulated runs stay RUNNING, so backfills hold steady), so the peak RSS is the tool's.
+of the no-op plan (the admin's counters); and, in the same run, the same no-op observation by a naive
+client — one Get per resource, sequential, as a FlyteRemote/flytectl script would — with the ratio.
+The admin runs in its own process (simulated runs stay RUNNING, so backfills hold steady), so the
+peak RSS is the tool's.
 """
 
 from __future__ import annotations
