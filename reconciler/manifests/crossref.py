@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.errors import ManifestProblem
+from reconciler.backfill.schedule import kickoff_times
+from reconciler.errors import ManifestProblem, PlanError
 from reconciler.manifests.config import RunConfig
 from reconciler.manifests.models import ATTRIBUTE_KEYS
 from reconciler.manifests.quantity import parse_quantity
@@ -93,12 +94,26 @@ def cross_check(documents: list[Any], config: RunConfig, problems: list[Manifest
                 problems.append(_problem(doc, ("spec", "inputs", fixed[0]), "spec.inputs",
                                          f"{', '.join(fixed)} are fixed inputs of {lp.address} and cannot be "
                                          "overridden", "only default inputs"))
+            if lp.model.spec.schedule is not None and doc.model.spec.from_ < doc.model.spec.to:
+                _backfill_size(doc, lp, problems)
             kickoff = lp.model.spec.schedule.kickoffTimeInput if lp.model.spec.schedule else None
             if kickoff and kickoff in doc.model.spec.inputs:
                 problems.append(_problem(doc, ("spec", "inputs", kickoff), f"spec.inputs.{kickoff}",
                                          f"{kickoff!r} is the kickoff input of {lp.address}; each run sets it to "
                                          "its scheduled time", "leave it out of the backfill inputs"))
     return warnings
+
+
+def _backfill_size(doc: Any, lp: Any, problems: list[ManifestProblem]) -> None:
+    """Count the kickoff times offline (stopping at maxExecutions + 1), so an absurd range is refused
+    here, with its line, before anything is contacted."""
+    spec = doc.model.spec
+    schedule = lp.model.spec.schedule.model_dump(mode="json", exclude_none=True)
+    try:
+        kickoff_times(schedule, spec.from_, spec.to, spec.timezone, limit=spec.maxExecutions)
+    except PlanError as exc:
+        problems.append(_problem(doc, ("spec", "to"), "spec.to", exc.message,
+                                 "a narrower from/to, or a larger spec.maxExecutions (at most 100000)"))
 
 
 def _limits_cover_defaults(doc: Any, problems: list[ManifestProblem]) -> None:

@@ -83,6 +83,11 @@ def validate_document(value: Any, *, file: str, lines: Mapping[LinePath, int], s
                                         "apiVersion, kind, metadata, spec"))
         return None
     kind = value.get("kind")
+    if not isinstance(kind, str | None):  # `kind: {Project: 1}` must not reach the lookups below
+        problems.append(ManifestProblem(file, line_of(lines, ("kind",), start), "", "", "kind",
+                                        f"kind must be a string, not {type(kind).__name__}",
+                                        f"one of {', '.join(models.KINDS)}"))
+        return None
     api_version = value.get("apiVersion")
     if api_version != models.API_VERSION:
         problem = "apiVersion is missing" if api_version is None else f"unknown apiVersion {api_version!r}"

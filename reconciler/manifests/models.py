@@ -18,6 +18,10 @@ from reconciler.manifests.quantity import parse_quantity
 API_VERSION = "flyte-reconciler/v1"
 
 
+
+INT32_MAX = 2**31 - 1  # Admin's integer fields are int32
+MAX_BACKFILL_EXECUTIONS = 100_000  # a backfill larger than this is a mistake, or several backfills
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -127,7 +131,7 @@ class LaunchPlanSpec(Strict):
     serviceAccount: str | None = None
     iamRole: str | None = None
     rawOutputDataPrefix: str | None = None
-    maxParallelism: Annotated[int, Field(ge=0)] | None = None
+    maxParallelism: Annotated[int, Field(ge=0, le=INT32_MAX)] | None = None
     interruptible: bool | None = None
     overwriteCache: bool = False
     envs: dict[str, str] = {}
@@ -172,7 +176,7 @@ class PluginOverride(Strict):
 
 
 class WorkflowExecutionConfig(Strict):
-    maxParallelism: Annotated[int, Field(ge=0)] | None = None
+    maxParallelism: Annotated[int, Field(ge=0, le=INT32_MAX)] | None = None
     serviceAccount: str | None = None
     iamRole: str | None = None
     rawOutputDataPrefix: str | None = None
@@ -258,7 +262,7 @@ class BackfillSpec(Strict):
     onFailure: Literal["stop", "continue", "retry"] = "stop"
     maxRetries: Annotated[int, Field(ge=0, le=100)] = 3
     inputs: dict[str, Any] = {}
-    maxExecutions: Annotated[int, Field(ge=1)] = 1000
+    maxExecutions: Annotated[int, Field(ge=1, le=MAX_BACKFILL_EXECUTIONS)] = 1000
 
 
 class Backfill(Strict):
