@@ -13,7 +13,7 @@ from typing import Any
 
 from reconciler.admin.executions import backfill_runs
 from reconciler.admin.observe import LaunchPlanIntent, ObserveRequest, observe
-from reconciler.collector import settle_long_lived
+from reconciler.collector import long_lived_heap
 from reconciler.errors import StalePlanError
 from reconciler.manifests import LoadedManifests
 from reconciler.manifests.desired import simple_resources
@@ -120,7 +120,12 @@ def observe_backfills(client: Any, addresses: list[str]) -> list[Resource]:
 
 def make_plan(loaded: LoadedManifests, client: Any, selection: Selection, *,
               environment: str | None = None, endpoint: str | None = None) -> Plan:
-    settle_long_lived()  # the loaded manifests live for the whole run
+    with long_lived_heap():  # the loaded manifests live for the whole run
+        return _make_plan(loaded, client, selection, environment=environment, endpoint=endpoint)
+
+
+def _make_plan(loaded: LoadedManifests, client: Any, selection: Selection, *,
+               environment: str | None, endpoint: str | None) -> Plan:
     options = plan_options(loaded, selection)
     request = observe_request(loaded, options)
     backfills = backfill_resources(loaded)

@@ -27,12 +27,14 @@ class Aids:
     latency_ms: float = 0.0
     unavailable_rate: float = 0.0
     seed: int = 0
+    latency_jitter_ms: float = 0.0  # a seeded uniform extra delay in [0, jitter) per call
 
 
 class AidsInterceptor(grpc.ServerInterceptor):
     def __init__(self, aids: Aids) -> None:
         self.aids = aids
         self.counters: Counter[str] = Counter()
+        self.injected_failures = 0  # calls failed with UNAVAILABLE by the aid, since start
         self._lock = threading.Lock()
         self._random = random.Random(aids.seed)
 
@@ -49,7 +51,9 @@ class AidsInterceptor(grpc.ServerInterceptor):
         with self._lock:
             self.counters[method] += 1
             fail = self.aids.unavailable_rate > 0 and self._random.random() < self.aids.unavailable_rate
-        return self.aids.latency_ms / 1000.0, fail
+            self.injected_failures += fail
+            jitter = self._random.uniform(0, self.aids.latency_jitter_ms) if self.aids.latency_jitter_ms else 0.0
+        return (self.aids.latency_ms + jitter) / 1000.0, fail
 
     def intercept_service(self, continuation: Callable[[Any], Any], handler_call_details: Any) -> Any:
         method = handler_call_details.method.rsplit("/", 1)[-1]

@@ -116,6 +116,10 @@ class LocalAdmin:
     def reset_counters(self) -> None:
         self._interceptor.reset()
 
+    def injected_failures(self) -> int:
+        """Calls the testing aid failed with UNAVAILABLE since start."""
+        return self._interceptor.injected_failures
+
     def write_calls(self) -> int:
         return sum(n for method, n in self.counters().items() if method in WRITE_METHODS)
 
