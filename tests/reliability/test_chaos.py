@@ -6,6 +6,7 @@ seeds on the M organisation (60 projects)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -25,12 +26,21 @@ MAX_APPLIES = 12
 SLOW_RUNS = LifecycleSettings(duration_s=3600)  # backfill runs stay RUNNING: the plan must hold steady
 
 
-@pytest.mark.parametrize("seed", range(SEEDS))
-def test_apply_under_injected_failures_converges_without_duplicates(seed: int, tmp_path: Path) -> None:
-    db = tmp_path / "chaos.db"
-    with LocalAdmin.start(db_path=db, port=0) as setup:
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The organisation's workflows and launch plan history registered once; each seed copies the file."""
+    work = tmp_path_factory.mktemp("chaos-template")
+    with LocalAdmin.start(db_path=work / "template.db", port=0) as setup:
         register_org(setup.address, PROJECTS, historic_versions=1)
-    root = write_org(tmp_path / "org", PROJECTS, backfills=2)
+    return work / "template.db", write_org(work / "org", PROJECTS, backfills=2)
+
+
+@pytest.mark.parametrize("seed", range(SEEDS))
+def test_apply_under_injected_failures_converges_without_duplicates(seed: int, tmp_path: Path,
+                                                                    registered: tuple[Path, Path]) -> None:
+    template, root = registered
+    db = tmp_path / "chaos.db"
+    shutil.copyfile(template, db)  # the admin stopped cleanly: the WAL is checkpointed into the file
 
     applies, exits = 0, []
     with LocalAdmin.start(db_path=db, port=0, lifecycle=SLOW_RUNS,
