@@ -41,7 +41,7 @@ _project_numbers = itertools.count()
 names = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
 quantities = st.sampled_from(["100m", "250m", "500m", "1", "2", "1.5", "4"])
 memories = st.sampled_from(["128Mi", "512Mi", "1Gi", "1536Mi", "2Gi"])
-labels = st.dictionaries(st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True),
+labels = st.dictionaries(st.from_regex(r"[a-z]([a-z0-9-]{0,7}[a-z0-9])?", fullmatch=True),
                          st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True), max_size=3)
 
 
