@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "reliability.md"
 
 FAMILIES = {
-    "chaos": ("Chaos", "test_chaos.py", "apply with 20 % of calls failed with UNAVAILABLE and 0–5 ms random latency, "
-              "re-run only after exit 3; then a clean plan must show no changes. One seed per run; an "
+    "chaos": ("Chaos", "test_chaos.py", "apply with 20 % of calls failed with UNAVAILABLE and 0–5 ms random latency "
+              "(odd seeds also lose 5 % of replies after the call ran), re-run only after exit 3; then a clean plan "
+              "must show no changes; faults count both kinds. One seed per run; an "
               "organisation of 10 projects × 3 domains in the full run, 3 in CI, the M organisation with "
               "RELIABILITY_CHAOS_PROJECTS=60"),
     "crash": ("Crash safety", "test_crash_and_concurrency.py", "SIGKILL of the apply process at seeded random "

@@ -28,6 +28,9 @@ class Aids:
     unavailable_rate: float = 0.0
     seed: int = 0
     latency_jitter_ms: float = 0.0  # a seeded uniform extra delay in [0, jitter) per call
+    # The call runs (and commits), then its reply is replaced by UNAVAILABLE: the client cannot know the
+    # write happened, the hardest case for idempotent retries.
+    lost_reply_rate: float = 0.0
 
 
 class AidsInterceptor(grpc.ServerInterceptor):
@@ -46,14 +49,21 @@ class AidsInterceptor(grpc.ServerInterceptor):
         with self._lock:
             self.counters.clear()
 
-    def before(self, method: str) -> tuple[float, bool]:
-        """Count a call and decide its aids: (seconds of injected latency, fail it with UNAVAILABLE?)."""
+    def before(self, method: str) -> tuple[float, bool, bool]:
+        """Count a call and decide its aids: (seconds of injected latency, fail it with UNAVAILABLE before
+        it runs?, lose its reply after it ran?)."""
         with self._lock:
             self.counters[method] += 1
             fail = self.aids.unavailable_rate > 0 and self._random.random() < self.aids.unavailable_rate
-            self.injected_failures += fail
+            lose = not fail and self.aids.lost_reply_rate > 0 and self._random.random() < self.aids.lost_reply_rate
+            self.injected_failures += fail  # a lost reply counts once it is applied (see ``lost``)
             jitter = self._random.uniform(0, self.aids.latency_jitter_ms) if self.aids.latency_jitter_ms else 0.0
-        return (self.aids.latency_ms + jitter) / 1000.0, fail
+        return (self.aids.latency_ms + jitter) / 1000.0, fail, lose
+
+    def lost(self) -> None:
+        """A reply was dropped after its call ran."""
+        with self._lock:
+            self.injected_failures += 1
 
     def intercept_service(self, continuation: Callable[[Any], Any], handler_call_details: Any) -> Any:
         method = handler_call_details.method.rsplit("/", 1)[-1]

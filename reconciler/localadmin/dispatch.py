@@ -98,16 +98,19 @@ class _Details:
         self.invocation_metadata = tuple(invocation_metadata)
 
 
-# before(method) -> (seconds to wait, fail with UNAVAILABLE?): the testing aids, decided per call.
-Before = Callable[[str], tuple[float, bool]]
+# before(method) -> (seconds to wait, fail with UNAVAILABLE?, lose the reply after running?): the
+# testing aids, decided per call.
+Before = Callable[[str], tuple[float, bool, bool]]
 
 
 class AsyncBridge(grpc.GenericRpcHandler):
     """One generic handler for every registered servicer, applying ``before`` and the interceptors."""
 
-    def __init__(self, before: Before, interceptors: Sequence[grpc.ServerInterceptor] = ()) -> None:
+    def __init__(self, before: Before, interceptors: Sequence[grpc.ServerInterceptor] = (),
+                 on_lost: Callable[[], None] = lambda: None) -> None:
         self._collector = _Collector()
         self._before = before
+        self._on_lost = on_lost
         self._interceptors = tuple(interceptors)
 
     def register(self, add_to_server: Callable[[Any, Any], None], servicer: Any) -> None:
@@ -137,14 +140,18 @@ class AsyncBridge(grpc.GenericRpcHandler):
 
     def _serve(self, method: str, behaviour: Callable[[Any, Any], Any]) -> Callable[..., Any]:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            delay, fail = self._before(method)
+            delay, fail, lose = self._before(method)
             if delay:
                 await asyncio.sleep(delay)
             if fail:
                 await context.abort(grpc.StatusCode.UNAVAILABLE, "injected unavailability (testing aid)")
             sync = SyncContext(context.invocation_metadata() or (), context.peer())
             try:
-                return behaviour(request, sync)
+                reply = behaviour(request, sync)
+                if lose:
+                    self._on_lost()
+                    await context.abort(grpc.StatusCode.UNAVAILABLE, "injected lost reply (testing aid)")
+                return reply
             except Aborted as aborted:
                 await context.abort(aborted.code, aborted.details, aborted.trailing_metadata)
             except Exception:

@@ -68,7 +68,7 @@ class LocalAdmin:
             issuer = auth_server.TokenIssuer(auth)
             token_server = auth_server.TokenServer(issuer, host)
             extra_interceptors = (*extra_interceptors, auth_server.RequireBearer(issuer))
-        bridge = AsyncBridge(interceptor.before, extra_interceptors)
+        bridge = AsyncBridge(interceptor.before, extra_interceptors, on_lost=interceptor.lost)
         bridge.register(admin_pb2_grpc.add_AdminServiceServicer_to_server, servicer)
         if token_server is not None:
             from flyteidl.service import auth_pb2_grpc

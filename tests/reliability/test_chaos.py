@@ -1,5 +1,6 @@
 """Chaos: apply a whole organisation while the admin fails 20 % of calls with UNAVAILABLE and adds
-random latency. Every seeded run must converge (re-running only after exit 3, "partially applied"):
+random latency; odd seeds also lose 5 % of replies after the call ran (the write happened, the client
+saw UNAVAILABLE). Every seeded run must converge (re-running only after exit 3, "partially applied"):
 a clean plan afterwards shows no changes, with no duplicate backfill run and no launch plan with two
 active versions. CI runs 10 seeds on a 3-project organisation; `python -m reliability --full` runs 50
 seeds on a 10-project one, and ``RELIABILITY_CHAOS_PROJECTS=60`` makes it the M organisation."""
@@ -47,7 +48,8 @@ def test_apply_under_injected_failures_converges_without_duplicates(seed: int, t
 
     applies, exits = 0, []
     with LocalAdmin.start(db_path=db, port=0, lifecycle=SLOW_RUNS,
-                          aids=Aids(unavailable_rate=0.2, seed=seed, latency_jitter_ms=5)) as chaos:
+                          aids=Aids(unavailable_rate=0.2, seed=seed, latency_jitter_ms=5,
+                                    lost_reply_rate=0.05 if seed % 2 else 0.0)) as chaos:
         while applies < MAX_APPLIES:
             applies += 1
             done = cli("apply", str(root), "--endpoint", chaos.address, "--insecure", "--auto-approve",
