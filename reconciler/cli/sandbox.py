@@ -43,7 +43,7 @@ def serve_command(port: int, host: str, db_path: Path, seed_dir: Path | None, sa
     stop = threading.Event()
     lifecycle = None
     if run_duration is not None:
-        from reconciler.localadmin.lifecycle import LifecycleSettings
+        from reconciler.localadmin.executions.lifecycle import LifecycleSettings
 
         lifecycle = LifecycleSettings(duration_s=run_duration)
     with LocalAdmin.start(db_path=db_path, port=port, host=host, aids=aids, seed_samples=samples,

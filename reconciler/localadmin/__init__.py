@@ -4,6 +4,21 @@ It serves the sandbox (``--sandbox``, ``flyte-reconciler sandbox serve``), the d
 integration test. The specification is flyteadmin's observable behaviour (validation rules and their
 status codes, server-filled fields, quirks such as inherited attribute reads and cascading deletes).
 
+The map (where to look):
+- ``server`` starts and stops it: an asyncio gRPC server on loopback (``dispatch`` runs the
+  synchronous servicers on its event loop); ``aids`` holds the testing aids (call counters,
+  injected latency, UNAVAILABLE, lost replies); ``seed`` registers ``pyflyte`` output and the
+  bundled ``samples``.
+- ``service/`` is the gRPC face: one servicer mixin per Admin area (``projects``, ``entities``,
+  ``launchplans``, ``attributes``, ``executions``) composed in ``servicer``; ``status`` turns errors
+  into gRPC statuses; ``filters`` is the list grammar; ``task_checks`` and ``schedules`` are the
+  request checks flyteadmin makes before storing.
+- ``store/`` is SQLite: ``db`` (connections, the write lock) and ``executions`` (the executions
+  table). It imports no gRPC.
+- ``executions/`` is the execution model without a cluster: ``targets``, ``inputs``, ``listing``,
+  ``lifecycle``.
+- ``auth/`` is the optional OAuth2 server and the test certificate authority.
+
 Deliberate differences from flyteadmin:
 - a duplicate CreateExecution name answers ALREADY_EXISTS *without* first overwriting the stored
   inputs of the existing execution (flyteadmin's data-loss bug is not copied);

@@ -14,9 +14,9 @@ import grpc
 from flyteidl.service import admin_pb2_grpc
 
 from reconciler.localadmin.aids import WRITE_METHODS, Aids, AidsInterceptor
-from reconciler.localadmin.db import Database
 from reconciler.localadmin.dispatch import AsyncBridge
-from reconciler.localadmin.service import LocalAdminConfig, LocalAdminServicer
+from reconciler.localadmin.service.servicer import LocalAdminConfig, LocalAdminServicer
+from reconciler.localadmin.store.db import Database
 
 DEFAULT_WORKERS = 16  # accepted for compatibility; handlers run on the event loop (see dispatch)
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -63,7 +63,7 @@ class LocalAdmin:
         interceptor = AidsInterceptor(aids or Aids())
         token_server = None
         if auth is not None:
-            from reconciler.localadmin import auth_server
+            from reconciler.localadmin.auth import server as auth_server
 
             issuer = auth_server.TokenIssuer(auth)
             token_server = auth_server.TokenServer(issuer, host)

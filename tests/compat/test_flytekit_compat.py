@@ -33,7 +33,7 @@ from flytekit.tools.serialize_helpers import persist_registrable_entities  # noq
 from flytekit.tools.translator import get_serializable  # noqa: E402
 
 from reconciler.localadmin import LocalAdmin  # noqa: E402
-from reconciler.localadmin.lifecycle import LifecycleSettings  # noqa: E402
+from reconciler.localadmin.executions.lifecycle import LifecycleSettings  # noqa: E402
 from reconciler.localadmin.seed import seed_directory, seed_samples  # noqa: E402
 
 pytestmark = [pytest.mark.compat, pytest.mark.integration]

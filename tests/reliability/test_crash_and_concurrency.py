@@ -20,7 +20,7 @@ import pytest
 
 from benchmarks.org import register_org, write_org
 from reconciler.localadmin import LocalAdmin
-from reconciler.localadmin.lifecycle import LifecycleSettings
+from reconciler.localadmin.executions.lifecycle import LifecycleSettings
 from tests.reliability.figures import record, scale
 from tests.reliability.org_checks import backfill_runs, cli, double_active, duplicate_runs, start_cli
 

@@ -17,8 +17,8 @@ from click.testing import CliRunner, Result
 
 from reconciler.cli import cli
 from reconciler.localadmin import LocalAdmin
-from reconciler.localadmin.auth_server import AuthConfig
-from reconciler.localadmin.testca import TestCA, make_test_ca
+from reconciler.localadmin.auth.server import AuthConfig
+from reconciler.localadmin.auth.testca import TestCA, make_test_ca
 
 CANARY_SECRET = "canary-secret-3c7e1d0a"
 CANARY_TOKEN = "canary-token-b84f2e19"

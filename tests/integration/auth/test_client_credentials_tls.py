@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import cli
 from reconciler.localadmin import LocalAdmin
-from reconciler.localadmin.auth_server import AuthConfig
+from reconciler.localadmin.auth.server import AuthConfig
 
 CANARY_SECRET = "canary-secret-91b2e7"
 

@@ -11,7 +11,7 @@ from reconciler.admin.auth import DeviceFlow, auth_from
 from reconciler.admin.client import AdminClient
 from reconciler.errors import ConfigError
 from reconciler.localadmin import LocalAdmin
-from reconciler.localadmin.auth_server import AuthConfig
+from reconciler.localadmin.auth.server import AuthConfig
 from reconciler.settings import resolve
 
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner, Result
 
 from reconciler.cli import cli
 from reconciler.localadmin import LocalAdmin
-from reconciler.localadmin.auth_server import AuthConfig
-from reconciler.localadmin.testca import TestCA, make_test_ca
+from reconciler.localadmin.auth.server import AuthConfig
+from reconciler.localadmin.auth.testca import TestCA, make_test_ca
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ from reconciler.admin.auth import ClientCredentials, auth_from
 from reconciler.admin.client import AdminClient
 from reconciler.errors import ConfigError, TransientAdminError, UnauthenticatedError
 from reconciler.localadmin import LocalAdmin
-from reconciler.localadmin.auth_server import AuthConfig
-from reconciler.localadmin.testca import TestCA, make_test_ca
+from reconciler.localadmin.auth.server import AuthConfig
+from reconciler.localadmin.auth.testca import TestCA, make_test_ca
 from reconciler.settings import resolve
 
 SECRET = "s3cr3t:with/odd+chars="  # Basic auth must form-encode it

@@ -24,7 +24,7 @@ from reconciler.admin.client import AdminClient
 from reconciler.cli import cli
 from reconciler.errors import TransientAdminError
 from reconciler.localadmin import LocalAdmin
-from reconciler.localadmin.testca import TestCA, make_test_ca
+from reconciler.localadmin.auth.testca import TestCA, make_test_ca
 from reconciler.settings import resolve
 
 

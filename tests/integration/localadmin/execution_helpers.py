@@ -16,7 +16,7 @@ from flyteidl.service.admin_pb2_grpc import AdminServiceStub
 from google.rpc import status_pb2
 
 from reconciler.localadmin import LocalAdmin
-from reconciler.localadmin.lifecycle import FailureRule, LifecycleSettings
+from reconciler.localadmin.executions.lifecycle import FailureRule, LifecycleSettings
 
 PROJECT, DOMAIN = "flytesnacks", "development"
 # Seconds after creation: QUEUED at 1, RUNNING at 2, done at 12; ABORTING lasts 1.

@@ -25,7 +25,7 @@ from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.service.admin_pb2_grpc import AdminServiceStub
 
-from reconciler.localadmin.executions import NAME_ALPHABET
+from reconciler.localadmin.service.executions import NAME_ALPHABET
 
 pytestmark = pytest.mark.integration
 Mode = execution_pb2.ExecutionMetadata.ExecutionMode

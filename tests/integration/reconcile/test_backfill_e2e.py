@@ -14,7 +14,7 @@ from flyteidl.service.admin_pb2_grpc import AdminServiceStub
 
 from reconciler.cli import cli
 from reconciler.localadmin import LocalAdmin
-from reconciler.localadmin.lifecycle import FailureRule, LifecycleSettings
+from reconciler.localadmin.executions.lifecycle import FailureRule, LifecycleSettings
 from reconciler.plan.model import Plan
 
 MANIFESTS = """\

@@ -6,8 +6,8 @@ import grpc
 import pytest
 from flyteidl.admin import common_pb2
 
-from reconciler.localadmin import filters, schedules
-from reconciler.localadmin.status import AdminStatusError
+from reconciler.localadmin.service import filters, schedules
+from reconciler.localadmin.service.status import AdminStatusError
 
 COLUMNS = {"launch_plan": {"name": "name", "version": "version", "state": "state",
                            "created_at": filters.Column("created_at", timestamp=True)},

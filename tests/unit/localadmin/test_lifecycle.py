@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from reconciler.localadmin.lifecycle import (
+from reconciler.localadmin.executions.lifecycle import (
     ABORTED,
     ABORTING,
     FAILED,

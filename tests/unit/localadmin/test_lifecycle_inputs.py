@@ -6,14 +6,14 @@ import grpc
 import pytest
 from flyteidl.core import interface_pb2, literals_pb2, types_pb2
 
-from reconciler.localadmin.execution_inputs import (
+from reconciler.localadmin.executions.inputs import (
     castable,
     compute_inputs,
     go_text,
     literal_type_of,
     validate_literal_map,
 )
-from reconciler.localadmin.status import AdminStatusError
+from reconciler.localadmin.service.status import AdminStatusError
 
 ST = types_pb2.SimpleType
 

@@ -14,10 +14,10 @@ from flyteidl.admin import version_pb2
 from flyteidl.service import admin_pb2_grpc
 
 from reconciler import __version__
-from reconciler.localadmin import attributes, entities, executions, launchplans, projects
-from reconciler.localadmin.db import Database
-from reconciler.localadmin.lifecycle import LifecycleSettings
-from reconciler.localadmin.status import guard
+from reconciler.localadmin.executions.lifecycle import LifecycleSettings
+from reconciler.localadmin.service import attributes, entities, executions, launchplans, projects
+from reconciler.localadmin.service.status import guard
+from reconciler.localadmin.store.db import Database
 
 CONTROL_PLANE_VERSION = "v1.16.8"
 

@@ -13,10 +13,10 @@ from flyteidl.admin import common_pb2, launch_plan_pb2
 from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, types_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from reconciler.localadmin import entities, filters, projects, schedules
-from reconciler.localadmin.db import Database
-from reconciler.localadmin.execution_inputs import castable, go_text, literal_type_of
-from reconciler.localadmin.status import AdminStatusError, already_exists, invalid, not_found
+from reconciler.localadmin.executions.inputs import castable, go_text, literal_type_of
+from reconciler.localadmin.service import entities, filters, projects, schedules
+from reconciler.localadmin.service.status import AdminStatusError, already_exists, invalid, not_found
+from reconciler.localadmin.store.db import Database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS launch_plans (

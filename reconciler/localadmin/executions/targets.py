@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flyteidl.admin import launch_plan_pb2
 from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2
 
-from reconciler.localadmin import entities, launchplans
+from reconciler.localadmin.service import entities, launchplans
 
 
 @dataclass(frozen=True)

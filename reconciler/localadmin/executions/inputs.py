@@ -18,7 +18,7 @@ import grpc
 from flyteidl.core import interface_pb2, literals_pb2, types_pb2
 from google.protobuf.message import Message
 
-from reconciler.localadmin.status import AdminStatusError
+from reconciler.localadmin.service.status import AdminStatusError
 
 ST = types_pb2.SimpleType
 _PRIMITIVE_TYPES = {"integer": ST.INTEGER, "float_value": ST.FLOAT, "string_value": ST.STRING,

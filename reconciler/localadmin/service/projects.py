@@ -14,9 +14,9 @@ from collections.abc import Mapping
 import grpc
 from flyteidl.admin import common_pb2, project_pb2
 
-from reconciler.localadmin import filters
-from reconciler.localadmin.db import Database
-from reconciler.localadmin.status import AdminStatusError, invalid, not_found
+from reconciler.localadmin.service import filters
+from reconciler.localadmin.service.status import AdminStatusError, invalid, not_found
+from reconciler.localadmin.store.db import Database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (

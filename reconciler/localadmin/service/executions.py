@@ -34,12 +34,14 @@ import grpc
 from flyteidl.admin import common_pb2, event_pb2, execution_pb2, node_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 
-from reconciler.localadmin import execution_store as store
-from reconciler.localadmin import execution_targets, filters, lifecycle, projects
-from reconciler.localadmin.attributes import WORKFLOW_EXECUTION_CONFIG, effective_attributes
-from reconciler.localadmin.execution_inputs import compute_inputs, go_text, validate_literal_map
-from reconciler.localadmin.execution_list import list_executions
-from reconciler.localadmin.status import AdminStatusError
+from reconciler.localadmin.executions import lifecycle
+from reconciler.localadmin.executions import targets as execution_targets
+from reconciler.localadmin.executions.inputs import compute_inputs, go_text, validate_literal_map
+from reconciler.localadmin.executions.listing import list_executions
+from reconciler.localadmin.service import filters, projects
+from reconciler.localadmin.service.attributes import WORKFLOW_EXECUTION_CONFIG, effective_attributes
+from reconciler.localadmin.service.status import AdminStatusError
+from reconciler.localadmin.store import executions as store
 
 SCHEMA = store.SCHEMA
 

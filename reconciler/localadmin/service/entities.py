@@ -19,10 +19,10 @@ from flyteidl.core import compiler_pb2, identifier_pb2
 from google.protobuf import text_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from reconciler.localadmin import filters, projects
-from reconciler.localadmin.db import Database
-from reconciler.localadmin.status import AdminStatusError, already_exists, invalid, not_found
-from reconciler.localadmin.task_checks import validate_task_template
+from reconciler.localadmin.service import filters, projects
+from reconciler.localadmin.service.status import AdminStatusError, already_exists, invalid, not_found
+from reconciler.localadmin.service.task_checks import validate_task_template
+from reconciler.localadmin.store.db import Database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks (

@@ -14,8 +14,8 @@ import sqlite3
 import grpc
 from flyteidl.admin import common_pb2
 
-from reconciler.localadmin import filters
-from reconciler.localadmin.status import AdminStatusError
+from reconciler.localadmin.service import filters
+from reconciler.localadmin.service.status import AdminStatusError
 
 EXECUTION_COLUMNS = frozenset({
     "id", "created_at", "updated_at", "deleted_at", "execution_project", "execution_domain",

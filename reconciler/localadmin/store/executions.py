@@ -20,7 +20,7 @@ from flyteidl.admin import execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 
-from reconciler.localadmin import lifecycle
+from reconciler.localadmin.executions import lifecycle
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS executions (

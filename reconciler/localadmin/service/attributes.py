@@ -37,8 +37,8 @@ from flyteidl.admin import project_attributes_pb2 as pa_pb2
 from flyteidl.admin import project_domain_attributes_pb2 as pda_pb2
 from flyteidl.admin import workflow_attributes_pb2 as wa_pb2
 
-from reconciler.localadmin import projects
-from reconciler.localadmin.status import AdminStatusError
+from reconciler.localadmin.service import projects
+from reconciler.localadmin.service.status import AdminStatusError
 
 MR = mr_pb2.MatchableResource
 PROJECT_PRIORITY = 5

@@ -13,7 +13,7 @@ import re
 from flyteidl.core import identifier_pb2, tasks_pb2
 from google.protobuf import text_format
 
-from reconciler.localadmin.status import invalid
+from reconciler.localadmin.service.status import invalid
 
 _QUANTITY = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
 _SUFFIXES = {"": 1, "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15,

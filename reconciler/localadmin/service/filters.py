@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 import grpc
 from flyteidl.admin import common_pb2
 
-from reconciler.localadmin.status import AdminStatusError, invalid
+from reconciler.localadmin.service.status import AdminStatusError, invalid
 
 _PIECE = re.compile(r"(.+)\((.+),\s?(.+)\)")
 FUNCTIONS = ("eq", "ne", "gt", "gte", "lt", "lte", "contains", "not_like", "value_in", "value_not_in")
