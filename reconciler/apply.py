@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from reconciler.errors import ReconcilerError
+from reconciler.model.address import Address
 from reconciler.plan import actions as A
 from reconciler.plan.actions import PHASES
 from reconciler.plan.model import Plan
@@ -77,10 +78,6 @@ class ApplyReport:
         return any(r.status == APPLIED for r in self.results)
 
 
-def _project_of(address: str) -> str:
-    return address.split("/")[1]
-
-
 def _handle(writer: Writer, action: A.Action) -> None:
     match action:
         case A.CreateProject():
@@ -126,7 +123,7 @@ def apply_plan(
     def run_group(group: list[A.Action]) -> list[ActionResult]:
         results = []
         for action in group:
-            if action.address in failed_addresses or _project_of(action.address) in failed_projects:
+            if action.address in failed_addresses or Address.parse(action.address).project in failed_projects:
                 results.append(ActionResult(action, NOT_ATTEMPTED, "an earlier action it depends on failed"))
                 continue
             try:
@@ -134,8 +131,9 @@ def apply_plan(
             except ReconcilerError as exc:
                 results.append(ActionResult(action, FAILED, str(exc)))
                 failed_addresses.add(action.address)
-                if action.address.startswith("project/"):
-                    failed_projects.add(_project_of(action.address))
+                failed = Address.parse(action.address)
+                if failed.kind == "project":
+                    failed_projects.add(failed.project)
             else:
                 results.append(ActionResult(action, APPLIED))
             if progress is not None:

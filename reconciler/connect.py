@@ -14,10 +14,13 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import ConfigError
 from reconciler.settings import ConnectionSettings, resolve
+
+if TYPE_CHECKING:
+    from reconciler.manifests.config import RunConfig
 
 SANDBOX_DIR = Path(".flyte-reconciler")
 SANDBOX_DB = SANDBOX_DIR / "sandbox.db"
@@ -35,8 +38,9 @@ class Target:
     allow_plaintext_credentials: bool = False
 
 
-def connection_settings(target: Target, config: Any) -> ConnectionSettings:
-    environments = getattr(config, "environments", None) or {}
+def connection_settings(target: Target, config: RunConfig | None) -> ConnectionSettings:
+    # No config: a saved plan applied to an explicit endpoint reads no flyte-reconciler.yaml.
+    environments = config.environments if config is not None else {}
     env = None
     if target.environment:
         env = environments.get(target.environment)
@@ -64,7 +68,7 @@ def _root_certificates(settings: ConnectionSettings, endpoint: str) -> bytes | N
 
 
 @contextmanager
-def open_admin(target: Target, config: Any) -> Iterator[tuple[Any, str]]:
+def open_admin(target: Target, config: RunConfig | None) -> Iterator[tuple[Any, str]]:
     """Yield ``(AdminClient, endpoint label)``; the sandbox admin lives as long as the context."""
     from reconciler.admin.auth import auth_from
     from reconciler.admin.client import AdminClient

@@ -17,6 +17,7 @@ from reconciler.collector import long_lived_heap
 from reconciler.errors import StalePlanError
 from reconciler.manifests import LoadedManifests
 from reconciler.manifests.desired import simple_resources
+from reconciler.model.address import Address
 from reconciler.model.state import Resource, State, kind_of, launch_plan_address
 from reconciler.plan.builder import build_plan
 from reconciler.plan.fingerprint import fingerprints, stale_addresses
@@ -39,25 +40,24 @@ def managed_scope(loaded: LoadedManifests) -> tuple[frozenset[str], frozenset[st
     """Projects: those declared or named by any manifest, plus the configured scope; domains: the
     configured scope, else every configured domain."""
     config = loaded.config
-    projects = {doc.address.split("/")[1] for doc in loaded.documents}
-    scope = getattr(config, "scope", None)
-    projects |= set(getattr(scope, "projects", None) or [])
-    domains = set(getattr(scope, "domains", None) or []) or set(config.domains)
+    projects = {Address.parse(doc.address).project for doc in loaded.documents}
+    projects |= set(config.scope.projects)
+    domains = set(config.scope.domains) or set(config.domains)
     return frozenset(projects), frozenset(domains)
 
 
 def plan_options(loaded: LoadedManifests, selection: Selection) -> PlanOptions:
     projects, domains = managed_scope(loaded)
-    prune = getattr(loaded.config, "prune", None)
+    prune = loaded.config.prune
     return PlanOptions(
         projects=projects,
         domains=domains,
         prune=Prune(
-            projects=bool(getattr(prune, "projects", False)),
-            launch_plans=bool(getattr(prune, "launchPlans", False)),
-            attributes=bool(getattr(prune, "attributes", False)),
-            workflows=bool(getattr(prune, "workflows", False)),
-            backfills=bool(getattr(prune, "backfills", False)),
+            projects=prune.projects,
+            launch_plans=prune.launchPlans,
+            attributes=prune.attributes,
+            workflows=prune.workflows,
+            backfills=prune.backfills,
         ),
         targets=selection.targets,
         excludes=selection.excludes,
@@ -89,7 +89,8 @@ def launch_plan_intents(loaded: LoadedManifests) -> list[LaunchPlanIntent]:
 
 
 def observe_request(loaded: LoadedManifests, options: PlanOptions) -> ObserveRequest:
-    workflows = {tuple(doc.address.split("/")[1:4]) for doc in loaded.documents if doc.kind == "Workflow"}
+    parsed = [Address.parse(doc.address) for doc in loaded.documents if doc.kind == "Workflow"]
+    workflows = {(a.project, str(a.domain), str(a.name)) for a in parsed}
     return ObserveRequest(
         projects=sorted(options.projects),
         domains=sorted(options.domains),
@@ -152,15 +153,13 @@ def check_fresh(plan: Plan, client: Any) -> None:
     addresses = sorted(plan.fingerprints)
     if not addresses:
         return
-    parts = [a.split("/") for a in addresses]
-    projects = sorted({p[1] for p in parts})
-    domains = sorted({p[2] for p in parts if kind_of("/".join(p)) != "project" and len(p) > 2 and p[2] != "-"})
+    parsed = [Address.parse(a) for a in addresses]
     request = ObserveRequest(
-        projects=projects,
-        domains=domains,
+        projects=sorted({a.project for a in parsed}),
+        domains=sorted({a.domain for a in parsed if a.domain}),
         launch_plans=[],
-        workflows_metadata={(p[1], p[2], p[3]) for p in parts if p[0] == "workflow"},
-        attributes=any(p[0] == "attributes" for p in parts),
+        workflows_metadata={(a.project, str(a.domain), str(a.name)) for a in parsed if a.kind == "workflow"},
+        attributes=any(a.kind == "attributes" for a in parsed),
     )
     actual = observe(client, request).actual
     runs = observe_backfills(client, [a for a in addresses if kind_of(a) == "backfill"])

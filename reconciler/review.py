@@ -12,6 +12,7 @@ from typing import Any
 
 from reconciler.manifests import LoadedManifests
 from reconciler.manifests.desired import simple_resources
+from reconciler.model.address import kind_of
 from reconciler.model.launchplan_version import derive_version
 from reconciler.plan.actions import FieldChange
 from reconciler.plan.diff import diff_bodies
@@ -56,7 +57,7 @@ def review(base: LoadedManifests | None, head: LoadedManifests) -> list[ReviewCh
             changes = diff_bodies(before[address], after[address])
             if changes:
                 note = ""
-                if address.startswith("launchplan/") and before[address]["version"] != after[address]["version"]:
+                if kind_of(address) == "launchplan" and before[address]["version"] != after[address]["version"]:
                     note = f"new launch plan version {after[address]['version']} will be registered and activated"
                 result.append(ReviewChange(address, "changed", changes, note))
     return result

@@ -18,6 +18,7 @@ from reconciler.admin.literals import parse_datetime, to_literal
 from reconciler.admin.pages import PAGE_SIZE, paginate
 from reconciler.backfill.names import LABEL_INPUTS
 from reconciler.errors import AlreadyExistsError, FailedPreconditionError, PlanError
+from reconciler.model.address import Address, launch_plan_address
 from reconciler.model.state import Resource
 
 _PHASE = core_execution_pb2.WorkflowExecution.Phase
@@ -25,7 +26,8 @@ _PHASE = core_execution_pb2.WorkflowExecution.Phase
 
 def backfill_runs(client: Any, address: str) -> Resource:
     """Every run of one backfill (its deterministic name prefix under its launch plan)."""
-    _, project, domain, launch_plan, name = address.split("/", 4)
+    parsed = Address.parse(address)
+    project, domain, launch_plan, name = parsed.project, str(parsed.domain), str(parsed.launch_plan), str(parsed.name)
     prefix = f"bf-{name[:30]}-"
     filters = f"eq(launch_plan.name,{launch_plan})+contains(execution_name,{prefix})"
     executions = paginate(client, "ListExecutions", lambda token: common_pb2.ResourceListRequest(
@@ -55,7 +57,7 @@ class ExecutionWriter:
         if cached is None:
             plan = self.client.call("GetLaunchPlan", common_pb2.ObjectGetRequest(id=identifier_pb2.Identifier(
                 resource_type=identifier_pb2.LAUNCH_PLAN, project=project, domain=domain, name=name,
-                version=version)), target=f"launchplan/{project}/{domain}/{name}@{version}")
+                version=version)), target=f"{launch_plan_address(project, domain, name)}@{version}")
             cached = plan.closure.expected_inputs.parameters
             with self._lock:
                 self._types[key] = cached

@@ -13,6 +13,7 @@ from flyteidl.admin import common_pb2
 from flyteidl.core import identifier_pb2
 
 from reconciler.admin.observe import ObserveRequest, _named, observe
+from reconciler.model.address import Address
 
 
 def _launch_plan_spec(version: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -53,21 +54,23 @@ def export_project(client: Any, project: str, domains: list[str]) -> list[dict[s
             spec["state"] = "archived"
         docs.append({"apiVersion": api, "kind": "Project", "metadata": {"name": body["id"]}, "spec": spec})
     for resource in observation.actual.of_kind("attributes"):
-        _, p, d, w, attr_type = resource.address.split("/")
-        metadata = {"project": p, **({"domain": d} if d != "-" else {}), **({"workflow": w} if w != "-" else {})}
+        address = Address.parse(resource.address)
+        metadata = {"project": address.project, **({"domain": address.domain} if address.domain else {}),
+                    **({"workflow": address.workflow} if address.workflow else {})}
         key = {"task_resource": "taskResources", "cluster_resource": "clusterResources",
                "execution_queue": "executionQueue", "execution_cluster_label": "executionClusterLabel",
                "plugin_override": "pluginOverrides", "workflow_execution_config": "workflowExecutionConfig",
-               "cluster_assignment": "clusterAssignment"}[attr_type]
+               "cluster_assignment": "clusterAssignment"}[str(address.attr_type)]
         docs.append({"apiVersion": api, "kind": "Attributes", "metadata": metadata,
                      "spec": {key: resource.body["value"]}})
     for resource in observation.actual.of_kind("launchplan"):
-        _, p, d, name = resource.address.split("/")
+        address = Address.parse(resource.address)
         active = resource.body["activeVersions"]
         if not active:
             continue
         version = active[-1]
-        docs.append({"apiVersion": api, "kind": "LaunchPlan", "metadata": {"project": p, "domain": d, "name": name},
+        metadata = {"project": address.project, "domain": address.domain, "name": address.name}
+        docs.append({"apiVersion": api, "kind": "LaunchPlan", "metadata": metadata,
                      "spec": _launch_plan_spec(version, resource.body["versions"][version])})
     for domain in domains:
         for entity in _named(client, (identifier_pb2.WORKFLOW, project, domain)):

@@ -34,12 +34,12 @@ from reconciler.admin.convert import (
 from reconciler.admin.launchplans import WorkflowInfo, build_launch_plan_spec
 from reconciler.admin.pages import PAGE_SIZE, paginate
 from reconciler.errors import PlanError
+from reconciler.model.address import Address
 from reconciler.model.launchplan_version import derive_version
 from reconciler.model.state import (
     Resource,
     State,
     attributes_address,
-    kind_of,
     launch_plan_address,
     project_address,
     workflow_address,
@@ -319,11 +319,11 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
     latest_refs = sorted({i.workflow for i in request.launch_plans if i.workflow[3] == "latest"})
     for ref, version in zip(latest_refs, _pmap(lambda r: _resolve_latest(client, r), latest_refs, workers),
                             strict=True):
-        resolved[f"workflow/{ref[0]}/{ref[1]}/{ref[2]}"] = version
+        resolved[workflow_address(*ref[:3])] = version
 
     def workflow_ref(intent: LaunchPlanIntent) -> tuple[str, str, str, str]:
         p, d, n, v = intent.workflow
-        return (p, d, n, resolved[f"workflow/{p}/{d}/{n}"] if v == "latest" else v)
+        return (p, d, n, resolved[workflow_address(p, d, n)] if v == "latest" else v)
 
     versions = {i.address: early[i.address] if i.address in early else derive_version(i.spec, workflow_ref(i))
                 for i in request.launch_plans}
@@ -388,12 +388,12 @@ def observe_addresses(client: Any, addresses: Iterable[str], *, concurrency: int
     for. Backfill addresses are not read here (see ``executions.backfill_runs``).
     """
     wanted = sorted(set(addresses))
-    parts = {a: a.split("/") for a in wanted}
-    projects = {p[1] for a, p in parts.items() if kind_of(a) == "project"}
-    lp_pairs = sorted({(p[1], p[2]) for a, p in parts.items() if kind_of(a) == "launchplan"})
-    wf_names = {(p[1], p[2], p[3]) for a, p in parts.items() if kind_of(a) == "workflow"}
-    attr_types = sorted({p[4] for a, p in parts.items() if kind_of(a) == "attributes"})
-    attr_projects = {p[1] for a, p in parts.items() if kind_of(a) == "attributes"}
+    parsed = [Address.parse(a) for a in wanted]
+    projects = {a.project for a in parsed if a.kind == "project"}
+    lp_pairs = sorted({(a.project, str(a.domain)) for a in parsed if a.kind == "launchplan"})
+    wf_names = {(a.project, str(a.domain), str(a.name)) for a in parsed if a.kind == "workflow"}
+    attr_types = sorted({str(a.attr_type) for a in parsed if a.kind == "attributes"})
+    attr_projects = {a.project for a in parsed if a.kind == "attributes"}
     named_args = sorted({(identifier_pb2.LAUNCH_PLAN, p, d) for p, d in lp_pairs}
                         | {(identifier_pb2.WORKFLOW, p, d) for p, d, _ in wf_names})
 
@@ -430,4 +430,5 @@ def observe_addresses(client: Any, addresses: Iterable[str], *, concurrency: int
                 "activeVersions": sorted(p.id.version for p in plans),
                 "description": descriptions.get(name) or None,
                 "versions": {p.id.version: launch_plan_spec_body(p.spec) for p in plans}}))
-    return State.of([r for r in resources if r.address in parts])
+    wanted_set = set(wanted)
+    return State.of([r for r in resources if r.address in wanted_set])

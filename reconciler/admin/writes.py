@@ -28,6 +28,7 @@ from reconciler.admin.convert import RESOURCE_TYPES, attribute_to_proto, project
 from reconciler.admin.executions import ExecutionWriter
 from reconciler.admin.pages import PAGE_SIZE, paginate
 from reconciler.errors import AlreadyExistsError, InvalidArgumentError, PlanError
+from reconciler.model.address import attributes_address, launch_plan_address, project_address
 
 _NAMED_TYPES = {"workflow": identifier_pb2.WORKFLOW, "launch_plan": identifier_pb2.LAUNCH_PLAN}
 
@@ -37,7 +38,7 @@ class AdminWriter(ExecutionWriter):
         super().__init__(client)
 
     def register_project(self, body: dict[str, Any]) -> None:
-        target = f"project/{body['id']}"
+        target = project_address(body["id"])
         try:
             self.client.call("RegisterProject", project_pb2.ProjectRegisterRequest(project=project_proto(body)),
                              target=target)
@@ -45,7 +46,7 @@ class AdminWriter(ExecutionWriter):
             self.update_project(body)
 
     def update_project(self, body: dict[str, Any]) -> None:
-        self.client.call("UpdateProject", project_proto(body), target=f"project/{body['id']}")
+        self.client.call("UpdateProject", project_proto(body), target=project_address(body["id"]))
 
     def create_launch_plan(self, project: str, domain: str, name: str, version: str,
                            spec_data: str | dict[str, Any]) -> None:
@@ -56,7 +57,7 @@ class AdminWriter(ExecutionWriter):
             spec = launch_plan_pb2.LaunchPlanSpec.FromString(base64.b64decode(spec_data, validate=True))
         else:
             spec = ParseDict(spec_data, launch_plan_pb2.LaunchPlanSpec())
-        target = f"launchplan/{project}/{domain}/{name}@{version}"
+        target = f"{launch_plan_address(project, domain, name)}@{version}"
         try:
             self.client.call("CreateLaunchPlan", launch_plan_pb2.LaunchPlanCreateRequest(id=ident, spec=spec),
                              target=target)
@@ -74,7 +75,7 @@ class AdminWriter(ExecutionWriter):
                                           name=name, version=version)
         state = launch_plan_pb2.ACTIVE if active else launch_plan_pb2.INACTIVE
         self.client.call("UpdateLaunchPlan", launch_plan_pb2.LaunchPlanUpdateRequest(id=ident, state=state),
-                         target=f"launchplan/{project}/{domain}/{name}@{version}")
+                         target=f"{launch_plan_address(project, domain, name)}@{version}")
 
     def update_named_entity(self, resource_type: str, project: str, domain: str, name: str, description: str,
                             state: str) -> None:
@@ -99,7 +100,7 @@ class AdminWriter(ExecutionWriter):
     def update_attributes(self, project: str, domain: str | None, workflow: str | None, attr_type: str,
                           value: Any) -> None:
         matching = attribute_to_proto(attr_type, value)
-        target = f"attributes/{project}/{domain or '-'}/{workflow or '-'}/{attr_type}"
+        target = attributes_address(project, domain, workflow, attr_type)
         if workflow:
             request: Any = workflow_attributes_pb2.WorkflowAttributesUpdateRequest(
                 attributes=workflow_attributes_pb2.WorkflowAttributes(
@@ -117,7 +118,7 @@ class AdminWriter(ExecutionWriter):
 
     def delete_attributes(self, project: str, domain: str | None, workflow: str | None, attr_type: str) -> None:
         resource_type = RESOURCE_TYPES[attr_type]
-        target = f"attributes/{project}/{domain or '-'}/{workflow or '-'}/{attr_type}"
+        target = attributes_address(project, domain, workflow, attr_type)
         if workflow:
             self.client.call("DeleteWorkflowAttributes", workflow_attributes_pb2.WorkflowAttributesDeleteRequest(
                 project=project, domain=domain or "", workflow=workflow, resource_type=resource_type), target=target)

@@ -27,6 +27,8 @@ import json
 import re
 from typing import Any
 
+from reconciler.model.address import leaf
+
 PREFIX = "bf-"
 NAME_PART_MAX = 30
 MAX_NAME = 63  # Admin's execution name limit (§6.1)
@@ -43,7 +45,7 @@ _RETRY = re.compile(r"^(?P<base>.+)-r(?P<attempt>[1-9][0-9]*)$")
 
 def name_part(address: str) -> str:
     """The readable part of run names: the backfill's name, made safe for Admin, ≤ 30 characters."""
-    raw = address.rsplit("/", 1)[-1].lower()
+    raw = leaf(address).lower()
     return re.sub(r"[^a-z0-9-]", "-", raw)[:NAME_PART_MAX] or "x"
 
 

@@ -45,8 +45,7 @@ def status_command(fmt: str, **kwargs: Any) -> None:
         click.echo(f"{address:<60} {p['total']:>6} {p['succeeded']:>6} {p['running']:>8} {p['failed']:>7} "
                    f"{p['pending']:>8}  {p['status']}")
         if links is not None:
-            _, project, domain, launch_plan, _name = address.split("/", 4)
-            click.echo(f"  {links.launch_plan(project, domain, launch_plan)}")
+            click.echo(f"  {links.for_address(address)}")
 
 
 def register(cli: click.Group) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reconciler.engine import Selection
 from reconciler.plan.model import Plan
 from reconciler.plan.options import DEFAULT_MAX_DELETIONS
+
+if TYPE_CHECKING:
+    from reconciler.manifests.config import RunConfig
 
 
 def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -52,7 +55,7 @@ def emit_plan(plan: Plan, *, fmt: str, no_color: bool, console_url: str | None =
         click.echo(render_text(plan, color=use_color(no_color), links=links))
 
 
-def console_url_of(config: object, environment: str | None) -> str | None:
+def console_url_of(config: RunConfig, environment: str | None) -> str | None:
     """The environment's configured console URL (else links derive from the endpoint)."""
-    env = (getattr(config, "environments", None) or {}).get(environment or "")
-    return getattr(env, "consoleUrl", None) if env is not None else None
+    env = config.environments.get(environment or "")
+    return env.consoleUrl if env is not None else None

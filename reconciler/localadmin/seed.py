@@ -29,6 +29,7 @@ from flyteidl.service.admin_pb2_grpc import AdminServiceStub
 from google.protobuf.message import DecodeError, Message
 
 from reconciler.errors import AdminError, ConfigError
+from reconciler.model.address import project_address
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 SAMPLE_PROJECTS = ("flytesnacks", "analytics")
@@ -154,7 +155,7 @@ def _register(stub: AdminServiceStub, path: Path, project: str | None, domain: s
 def _register_project(stub: AdminServiceStub, project: str, report: SeedReport) -> None:
     request = project_pb2.ProjectRegisterRequest(project=project_pb2.Project(
         id=project, name=project, description=f"Sample project {project} (seeded by the embedded admin)"))
-    _create(stub.RegisterProject, request, "RegisterProject", f"project/{project}", report)
+    _create(stub.RegisterProject, request, "RegisterProject", project_address(project), report)
 
 
 def _create(call: Callable[..., object], request: Message, method: str, where: str,

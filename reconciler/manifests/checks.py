@@ -21,6 +21,16 @@ _CRON_NAMES: tuple[dict[str, int], ...] = ({}, {}, {}, {m: i + 1 for i, m in enu
 _FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
 
 
+def address_part(value: str) -> str:
+    """Names that become part of an address (``launchplan/<project>/<domain>/<name>``): no '/', and
+    not '-', which spells "no level" in attributes addresses."""
+    if "/" in value:
+        raise ValueError(f"{value!r} contains '/' (a name without '/')")
+    if value == "-":
+        raise ValueError("'-' is not a name (omit the key for no level)")
+    return value
+
+
 def project_id(value: str) -> str:
     if len(value) > 63:
         raise ValueError(f"{value!r} is {len(value)} characters long (a DNS-1123 label of at most 63 characters)")

@@ -6,6 +6,7 @@ returns warnings (severity "warning", never fatal). Pure: no files, no network.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from reconciler.backfill.schedule import kickoff_times
@@ -13,6 +14,7 @@ from reconciler.errors import ManifestProblem, PlanError
 from reconciler.manifests.config import RunConfig
 from reconciler.manifests.models import ATTRIBUTE_KEYS
 from reconciler.manifests.quantity import parse_quantity
+from reconciler.model.address import Address, launch_plan_address
 
 RESOURCE_NAMES = ("cpu", "gpu", "memory", "storage", "ephemeralStorage")
 
@@ -32,10 +34,12 @@ def cross_check(documents: list[Any], config: RunConfig, problems: list[Manifest
     domains = set(config.domains)
 
     for doc in documents:
-        addresses = [doc.address]
-        if doc.kind == "Attributes":
+        addresses = [doc.address] if doc.address else []  # no address: its metadata problem is reported below
+        if doc.kind == "Attributes" and doc.address:
             spec = doc.model.spec
-            addresses = [f"{doc.address}/{t}" for key, t in ATTRIBUTE_KEYS.items() if getattr(spec, key) is not None]
+            level = Address.parse(doc.address)
+            addresses = [str(dataclasses.replace(level, attr_type=t))
+                         for key, t in ATTRIBUTE_KEYS.items() if getattr(spec, key) is not None]
         for address in addresses:
             if address in seen:
                 first = seen[address]
@@ -78,7 +82,7 @@ def cross_check(documents: list[Any], config: RunConfig, problems: list[Manifest
             problems.append(_problem(doc, ("spec", "to"), "spec.to", f"to ({spec.to.isoformat()}) is not after from "
                                      f"({spec.from_.isoformat()})", "from is inclusive, to exclusive: from < to"))
         if doc.kind == "Backfill":
-            lp_address = f"launchplan/{meta.project}/{meta.domain}/{doc.model.spec.launchPlan}"
+            lp_address = launch_plan_address(meta.project, meta.domain, doc.model.spec.launchPlan)
             lp = launch_plans.get(lp_address)
             if lp is None:
                 problems.append(_problem(doc, ("spec", "launchPlan"), "spec.launchPlan",

@@ -17,6 +17,7 @@ from reconciler.manifests import models
 from reconciler.manifests.config import RunConfig
 from reconciler.manifests.problems import LinePath, closest, line_of, pydantic_problems
 from reconciler.model import state
+from reconciler.model.address import AddressError
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,11 @@ def address_of(kind: str, document: Mapping[str, Any]) -> str:
         if kind == "Workflow":
             return state.workflow_address(text["project"], text["domain"], text["name"])
         if kind == "Attributes":
-            return (f"attributes/{text['project']}/{text.get('domain') or state.NO_LEVEL}/"
-                    f"{text.get('workflow') or state.NO_LEVEL}")
+            return state.attributes_address(text["project"], text.get("domain"), text.get("workflow"), None)
         if kind == "Backfill":
             launch_plan = spec.get("launchPlan") if isinstance(spec, Mapping) else None
             return state.backfill_address(text["project"], text["domain"], str(launch_plan or "?"), text["name"])
-    except KeyError:
+    except (KeyError, AddressError):  # unusable metadata: its own problems are reported by validation
         return ""
     return ""
 

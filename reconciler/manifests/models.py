@@ -32,7 +32,8 @@ Annotations = Annotated[dict[str, str], AfterValidator(checks.annotation_map)]
 # plans, workflows) by a varchar(300) column, i.e. in characters.
 Description = Annotated[str, AfterValidator(lambda v: checks.max_bytes(v, 300, "the description"))]
 EntityDescription = Annotated[str, AfterValidator(lambda v: checks.max_chars(v, 300, "the description"))]
-Domain = Annotated[str, Field(min_length=1)]
+Domain = Annotated[str, Field(min_length=1), AfterValidator(checks.address_part)]
+AddressName = Annotated[str, Field(min_length=1), AfterValidator(checks.address_part)]
 
 
 # -- Project -------------------------------------------------------------------------------------
@@ -65,7 +66,7 @@ class Project(Strict):
 class EntityMetadata(Strict):
     project: Annotated[str, AfterValidator(checks.project_id)]
     domain: Domain
-    name: Annotated[str, Field(min_length=1, max_length=255)]
+    name: Annotated[str, Field(min_length=1, max_length=255), AfterValidator(checks.address_part)]
 
 
 class WorkflowRef(Strict):
@@ -194,7 +195,7 @@ class ClusterAssignment(Strict):
 class AttributesMetadata(Strict):
     project: Annotated[str, AfterValidator(checks.project_id)]
     domain: Domain | None = None
-    workflow: Annotated[str, Field(min_length=1)] | None = None
+    workflow: AddressName | None = None
 
 
 class AttributesSpec(Strict):
@@ -253,7 +254,7 @@ class BackfillMetadata(Strict):
 
 
 class BackfillSpec(Strict):
-    launchPlan: Annotated[str, Field(min_length=1)]
+    launchPlan: AddressName
     from_: Annotated[dt.datetime, AfterValidator(_aware)] = Field(alias="from")
     to: Annotated[dt.datetime, AfterValidator(_aware)]
     timezone: Annotated[str, AfterValidator(checks.timezone)] = "UTC"

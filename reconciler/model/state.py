@@ -40,43 +40,18 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("project", "workflow", "attributes", "launchplan", "backfill")
-
-ATTRIBUTE_TYPES = (
-    "task_resource",
-    "cluster_resource",
-    "execution_queue",
-    "execution_cluster_label",
-    "plugin_override",
-    "workflow_execution_config",
-    "cluster_assignment",
+from reconciler.model.address import (  # noqa: F401  (re-exported: the state's vocabulary)
+    ATTRIBUTE_TYPES,
+    KINDS,
+    NO_LEVEL,
+    Address,
+    attributes_address,
+    backfill_address,
+    kind_of,
+    launch_plan_address,
+    project_address,
+    workflow_address,
 )
-
-NO_LEVEL = "-"
-
-
-def project_address(project: str) -> str:
-    return f"project/{project}"
-
-
-def launch_plan_address(project: str, domain: str, name: str) -> str:
-    return f"launchplan/{project}/{domain}/{name}"
-
-
-def workflow_address(project: str, domain: str, name: str) -> str:
-    return f"workflow/{project}/{domain}/{name}"
-
-
-def attributes_address(project: str, domain: str | None, workflow: str | None, attr_type: str) -> str:
-    return f"attributes/{project}/{domain or NO_LEVEL}/{workflow or NO_LEVEL}/{attr_type}"
-
-
-def backfill_address(project: str, domain: str, launch_plan: str, name: str) -> str:
-    return f"backfill/{project}/{domain}/{launch_plan}/{name}"
-
-
-def kind_of(address: str) -> str:
-    return address.split("/", 1)[0]
 
 
 @dataclass(frozen=True)

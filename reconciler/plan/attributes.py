@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.model.state import NO_LEVEL, State
+from reconciler.model.address import Address
+from reconciler.model.state import State
 from reconciler.plan.actions import DeleteAttributes, UpdateAttributes
 from reconciler.plan.comparable import comparable_attribute, quantity_value
 from reconciler.plan.diff import diff_bodies
@@ -23,8 +24,8 @@ from reconciler.plan.result import KindPlan
 
 
 def _parts(address: str) -> tuple[str, str | None, str | None, str]:
-    _, project, domain, workflow, attr_type = address.split("/", 4)
-    return project, None if domain == NO_LEVEL else domain, None if workflow == NO_LEVEL else workflow, attr_type
+    parsed = Address.parse(address)
+    return parsed.project, parsed.domain, parsed.workflow, str(parsed.attr_type)
 
 
 def _swept_by(address: str, actual: State) -> list[str]:

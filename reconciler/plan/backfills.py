@@ -12,6 +12,7 @@ from typing import Any
 
 from reconciler.backfill.planner import BackfillSpec, RunState, plan_backfill
 from reconciler.errors import PlanError
+from reconciler.model.address import Address
 from reconciler.model.state import State, launch_plan_address
 from reconciler.plan.actions import LaunchExecution, RecoverExecution, TerminateExecution
 from reconciler.plan.options import PlanOptions
@@ -19,7 +20,8 @@ from reconciler.plan.result import KindPlan
 
 
 def _spec(address: str, body: dict[str, Any], version: str) -> BackfillSpec:
-    _, project, domain, launch_plan, _name = address.split("/", 4)
+    parsed = Address.parse(address)
+    project, domain, launch_plan = parsed.project, str(parsed.domain), str(parsed.launch_plan)
     return BackfillSpec(
         address=address, project=project, domain=domain, launch_plan=launch_plan, launch_plan_version=version,
         schedule=body["schedule"], start=dt.datetime.fromisoformat(body["from"]),
@@ -33,7 +35,8 @@ def plan_backfills(desired: State, actual: State, options: PlanOptions) -> tuple
     out = KindPlan()
     progress: dict[str, dict[str, Any]] = {}
     for want in desired.of_kind("backfill"):
-        _, project, domain, launch_plan, _name = want.address.split("/", 4)
+        parsed = Address.parse(want.address)
+        project, domain, launch_plan = parsed.project, str(parsed.domain), str(parsed.launch_plan)
         lp = desired.get(launch_plan_address(project, domain, launch_plan))
         if lp is None:
             out.errors.append(f"{want.address}: launch plan {launch_plan} is not declared")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.model.address import Address
 from reconciler.model.state import Resource, State
 from reconciler.plan.actions import (
     ActivateLaunchPlan,
@@ -24,8 +25,8 @@ from reconciler.plan.result import KindPlan
 
 
 def _ids(address: str) -> tuple[str, str, str]:
-    _, project, domain, name = address.split("/", 3)
-    return project, domain, name
+    parsed = Address.parse(address)
+    return parsed.project, str(parsed.domain), str(parsed.name)
 
 
 def _plan_one(want: Resource, have: Resource | None) -> KindPlan:

@@ -6,6 +6,7 @@ UpdateNamedEntity. The workflow itself must be registered (that is pyflyte's job
 
 from __future__ import annotations
 
+from reconciler.model.address import Address
 from reconciler.model.state import State
 from reconciler.plan.actions import UpdateMetadata
 from reconciler.plan.diff import diff_bodies
@@ -15,7 +16,8 @@ from reconciler.plan.result import KindPlan
 def plan_workflow_metadata(desired: State, actual: State) -> KindPlan:
     out = KindPlan()
     for want in desired.of_kind("workflow"):
-        _, project, domain, name = want.address.split("/", 3)
+        address = Address.parse(want.address)
+        project, domain, name = address.project, str(address.domain), str(address.name)
         have = actual.get(want.address)
         if have is None:
             out.errors.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.model.address import project_address
 from reconciler.model.state import State
 from reconciler.plan.actions import ArchiveProject, CreateProject, UpdateProject
 from reconciler.plan.diff import diff_bodies
@@ -20,7 +21,7 @@ def _effective(desired: Mapping[str, Any], actual: Mapping[str, Any]) -> tuple[d
     if not body.get("description") and actual.get("description"):
         body["description"] = actual["description"]
         warnings.append(
-            f"project/{body['id']}: Admin cannot clear a project description; "
+            f"{project_address(body['id'])}: Admin cannot clear a project description; "
             "the live one stays (set a new text to change it)"
         )
     return body, warnings

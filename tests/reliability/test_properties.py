@@ -66,7 +66,7 @@ def _manifests(org: dict[str, Any], project: str) -> str:
             f"description: '{org['description']}', labels: {org['labels'] or {}}}}\n"]
     for name, domain, flavour, limit, active in org["launch_plans"]:
         schedule = "\n  schedule: {cron: '0 6 * * *', kickoffTimeInput: run_date}" if flavour == "daily" else ""
-        docs.append(head + f"kind: LaunchPlan\nmetadata: {{project: {project}, domain: {domain}, name: {name}}}\n"
+        docs.append(head + f"kind: LaunchPlan\nmetadata: {{project: {project}, domain: {domain}, name: '{name}'}}\n"
                     f"spec:\n  workflow: {{name: reports.daily_report, version: v1}}\n"
                     f"  defaultInputs: {{limit: {limit}}}\n  active: {str(active).lower()}{schedule}\n")
     for domain, cpu, memory, queues in org["attributes"]:

@@ -209,7 +209,3 @@ def yaml_lines(value: Any, indent: int = 0) -> list[str]:
                 lines.append(f"{pad}- {inline(item)}")
         return lines
     return [pad + inline(value)]
-
-
-def parts_of(address: str) -> list[str]:
-    return address.split("/")[1:]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.model.state import kind_of
+from reconciler.model.address import Address
 from reconciler.plan.actions import CREATE, DELETE, UPDATE, Action
 from reconciler.plan.model import Plan
 from reconciler.plan.render.common import TOOL_NAME
@@ -23,17 +23,10 @@ NO_OP = "no-op"
 _COMMON_FIELDS = frozenset({"address", "reason", "before", "after", "changes", "type"})
 
 
-def _scope(address: str) -> tuple[str | None, str | None]:
-    parts = address.split("/")
-    project = parts[1] if len(parts) > 1 else None
-    domain = parts[2] if len(parts) > 2 and kind_of(address) != "project" else None
-    return project, None if domain == "-" else domain
-
-
 def _resource(address: str) -> dict[str, Any]:
-    project, domain = _scope(address)
-    return {"address": address, "type": kind_of(address), "name": address.split("/", 1)[-1],
-            "project": project, "domain": domain}
+    parsed = Address.parse(address)
+    return {"address": address, "type": parsed.kind, "name": "/".join(parsed.parts),
+            "project": parsed.project, "domain": parsed.domain}
 
 
 def terraform_actions(action: Action) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from reconciler.model.state import kind_of
+from reconciler.model.address import Address
 
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 _HOST_PORT = re.compile(r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(?P<port>\d{1,5}))?$")
@@ -53,13 +53,13 @@ class ConsoleLinks:
     def for_address(self, address: str) -> str | None:
         """The page for a plan address: launch plans and workflows; a backfill links to the launch
         plan it runs (its executions are listed there). Other kinds have no page."""
-        kind, parts = kind_of(address), address.split("/")[1:]
-        if kind == "launchplan" and len(parts) == 3:
-            return self.launch_plan(*parts)
-        if kind == "workflow" and len(parts) == 3:
-            return self.workflow(*parts)
-        if kind == "backfill" and len(parts) == 4:
-            return self.launch_plan(parts[0], parts[1], parts[2])
+        parsed = Address.parse(address)
+        if parsed.kind == "launchplan":
+            return self.launch_plan(parsed.project, str(parsed.domain), str(parsed.name))
+        if parsed.kind == "workflow":
+            return self.workflow(parsed.project, str(parsed.domain), str(parsed.name))
+        if parsed.kind == "backfill":
+            return self.launch_plan(parsed.project, str(parsed.domain), str(parsed.launch_plan))
         return None
 
 
