@@ -1,0 +1,146 @@
+"""A saved plan must not be able to show one thing and do another: pure checks of its actions.
+
+What an action *sends* (its typed fields: ids, version, value, spec) and what it *shows* (its
+address, ``before``/``after`` and field changes) are two views of one write; here each action's
+shown parts are derived again from what it sends and compared. Every action's address (and every
+row a deletion sweeps) must also carry a fingerprint, so the freshness check re-reads it before
+anything is written. The one check that needs protobuf — that a launch plan's serialized spec
+decodes to the ``after`` shown — lives at the admin edge (``reconciler.admin.plan_payloads``).
+
+Returns problems as text; ``reconciler.plan.saved`` turns them into one refusal. No I/O.
+"""
+
+from __future__ import annotations
+
+from reconciler.model.state import (
+    attributes_address,
+    launch_plan_address,
+    project_address,
+    workflow_address,
+)
+from reconciler.plan import actions as A
+from reconciler.plan.comparable import quantity_value
+from reconciler.plan.diff import diff_bodies
+from reconciler.plan.model import Plan
+
+_CHANGE_PREFIX = {"register_launch_plan": "spec"}
+_DIFFED_TYPES = frozenset({"update_project", "archive_project", "update_metadata", "register_launch_plan",
+                           "update_attributes"})
+
+
+def _expected_address(action: A.Action) -> str | None:
+    """The address the action's own fields name (None: the address is checked another way)."""
+    match action:
+        case A.CreateProject() | A.UpdateProject() | A.ArchiveProject():
+            body = action.after if isinstance(action.after, dict) else {}
+            return project_address(str(body.get("id", "")))
+        case A.UpdateMetadata():
+            make = workflow_address if action.resource_type == "workflow" else launch_plan_address
+            return make(action.project, action.domain, action.name)
+        case A.RegisterLaunchPlan() | A.ActivateLaunchPlan() | A.DeactivateLaunchPlan():
+            return launch_plan_address(action.project, action.domain, action.name)
+        case A.UpdateAttributes() | A.DeleteAttributes():
+            return attributes_address(action.project, action.domain, action.workflow, action.attr_type)
+    return None
+
+
+def _backfill_problems(action: A.Action) -> list[str]:
+    parts = action.address.split("/")
+    if len(parts) != 5 or parts[0] != "backfill":
+        return [f"{action.address}: a {action.type} action must be on a backfill address"]
+    _, project, domain, launch_plan, backfill = parts
+    problems = []
+    if (getattr(action, "project", None), getattr(action, "domain", None)) != (project, domain):
+        problems.append(f"{action.address}: the {action.type} is sent to "
+                        f"{getattr(action, 'project', '?')}/{getattr(action, 'domain', '?')}, not {project}/{domain}")
+    if isinstance(action, A.LaunchExecution):
+        if action.launch_plan != launch_plan:
+            problems.append(f"{action.address}: the run launches launch plan {action.launch_plan}, not {launch_plan}")
+        if action.after != {"name": action.name, "inputs": action.inputs}:
+            problems.append(f"{action.address}: the run shown differs from the run launched ({action.name})")
+    if isinstance(action, A.LaunchExecution | A.RecoverExecution) and not action.name.startswith(f"bf-{backfill}-"):
+        problems.append(f"{action.address}: run name {action.name} does not belong to backfill {backfill}")
+    if isinstance(action, A.RecoverExecution) and action.after != {"name": action.name}:
+        problems.append(f"{action.address}: the recovery shown differs from the one sent ({action.name})")
+    if isinstance(action, A.TerminateExecution) and action.before != {"name": action.name}:
+        problems.append(f"{action.address}: the run shown differs from the run terminated ({action.name})")
+    return problems
+
+
+def _shown_matches_sent(action: A.Action) -> list[str]:
+    where = action.address
+    match action:
+        case A.CreateProject():
+            if action.before is not None:
+                return [f"{where}: a project creation cannot have a `before`"]
+        case A.ArchiveProject():
+            if not isinstance(action.after, dict) or action.after.get("state") != "archived":
+                return [f"{where}: an archive action must write state: archived"]
+        case A.UpdateMetadata():
+            after = action.after if isinstance(action.after, dict) else {}
+            if after.get("description") != action.description or after.get("state", action.state) != action.state:
+                return [f"{where}: the metadata shown differs from the metadata sent"]
+        case A.ActivateLaunchPlan():
+            if action.after != {"activeVersions": [action.version]}:
+                return [f"{where}: the activation shown differs from version {action.version} that is activated"]
+        case A.DeactivateLaunchPlan():
+            before = (action.before or {}).get("activeVersions", []) if isinstance(action.before, dict) else []
+            after = (action.after or {}).get("activeVersions", []) if isinstance(action.after, dict) else []
+            if action.version not in before or action.version in after:
+                return [f"{where}: the deactivation shown does not deactivate version {action.version}"]
+        case A.UpdateAttributes():
+            if action.after != {"value": action.value}:
+                return [f"{where}: the attribute value shown differs from the value written"]
+        case A.DeleteAttributes():
+            if action.after is not None:
+                return [f"{where}: a deletion cannot have an `after`"]
+            if any(not s.startswith(f"attributes/{action.project}/") or not s.endswith(f"/{action.attr_type}")
+                   for s in action.swept):
+                return [f"{where}: rows swept by this deletion must be {action.attr_type} rows of {action.project}"]
+    return []
+
+
+def _changes_match(action: A.Action) -> list[str]:
+    """The field changes shown are exactly the differences between ``before`` and ``after``."""
+    if action.type not in _DIFFED_TYPES:
+        return [] if not action.changes else [f"{action.address}: a {action.type} action carries no field changes"]
+    expected = diff_bodies(action.before, action.after, prefix=_CHANGE_PREFIX.get(action.type, ""))
+    if isinstance(action, A.UpdateAttributes) and action.attr_type == "task_resource":
+        # The planner hides a quantity respelled to the same amount (1Gi → 1024Mi).
+        expected = tuple(c for c in expected
+                         if not (c.op == "change" and quantity_value(c.old) == quantity_value(c.new)))
+    if tuple(action.changes) != tuple(expected):
+        return [f"{action.address}: the field changes shown for {action.type} are not the difference between its "
+                "`before` and `after`"]
+    return []
+
+
+def _target_problems(plan: Plan) -> list[str]:
+    target = plan.target
+    if target is None:  # `apply --plan` refuses a plan without a target; `show` can still render it
+        return []
+    problems = []
+    if plan.environment != target.environment:
+        problems.append(f"the plan shows environment {plan.environment!r} but was made for {target.environment!r}")
+    shown = "sandbox" if target.sandbox else target.endpoint
+    if plan.endpoint != shown:
+        problems.append(f"the plan shows endpoint {plan.endpoint!r} but was made for {shown!r}")
+    return problems
+
+
+def problems_of(plan: Plan) -> list[str]:
+    """Every way the plan's shown parts disagree with what it would do (empty: consistent)."""
+    problems = _target_problems(plan)
+    for action in plan.actions:
+        expected = _expected_address(action)
+        if expected is not None and expected != action.address:
+            problems.append(f"{action.address}: the {action.type} action writes {expected}")
+        if isinstance(action, A.LaunchExecution | A.RecoverExecution | A.TerminateExecution):
+            problems.extend(_backfill_problems(action))
+        problems.extend(_shown_matches_sent(action))
+        problems.extend(_changes_match(action))
+        for address in (action.address, *getattr(action, "swept", ())):
+            if address not in plan.fingerprints:
+                problems.append(f"{address}: the plan acts on it but never fingerprinted it, so it cannot be "
+                                "checked for changes before the write")
+    return list(dict.fromkeys(problems))
