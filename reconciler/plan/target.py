@@ -44,8 +44,7 @@ class PlannedTarget(BaseModel):
             where = f"{self.endpoint or '(no endpoint)'} ({self.tls})"
         parts = [f"environment {self.environment}"] if self.environment else []
         parts.append(where)
-        auth = self.auth_mode if self.auth_mode == "none" else f"{self.auth_mode}"
-        parts.append(f"auth {auth}" + (f" as client {self.client_id}" if self.client_id else ""))
+        parts.append(f"auth {self.auth_mode}" + (f" as client {self.client_id}" if self.client_id else ""))
         return ", ".join(parts)
 
     def differences(self, other: PlannedTarget) -> list[str]:
