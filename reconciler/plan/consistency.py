@@ -12,12 +12,7 @@ Returns problems as text; ``reconciler.plan.saved`` turns them into one refusal.
 
 from __future__ import annotations
 
-from reconciler.model.state import (
-    attributes_address,
-    launch_plan_address,
-    project_address,
-    workflow_address,
-)
+from reconciler.model.address import Address, AddressError
 from reconciler.plan import actions as A
 from reconciler.plan.comparable import quantity_value
 from reconciler.plan.diff import diff_bodies
@@ -28,43 +23,62 @@ _DIFFED_TYPES = frozenset({"update_project", "archive_project", "update_metadata
                            "update_attributes"})
 
 
-def _expected_address(action: A.Action) -> str | None:
-    """The address the action's own fields name (None: the address is checked another way)."""
+def _expected_address(action: A.Action) -> Address | None:
+    """The address the action's own fields name (None: the address is checked another way).
+    Raises ``AddressError`` when those fields cannot form an address (a name with '/')."""
     match action:
         case A.CreateProject() | A.UpdateProject() | A.ArchiveProject():
             body = action.after if isinstance(action.after, dict) else {}
-            return project_address(str(body.get("id", "")))
+            return Address.of_project(str(body.get("id", "")))
         case A.UpdateMetadata():
-            make = workflow_address if action.resource_type == "workflow" else launch_plan_address
+            make = Address.of_workflow if action.resource_type == "workflow" else Address.of_launch_plan
             return make(action.project, action.domain, action.name)
         case A.RegisterLaunchPlan() | A.ActivateLaunchPlan() | A.DeactivateLaunchPlan():
-            return launch_plan_address(action.project, action.domain, action.name)
+            return Address.of_launch_plan(action.project, action.domain, action.name)
         case A.UpdateAttributes() | A.DeleteAttributes():
-            return attributes_address(action.project, action.domain, action.workflow, action.attr_type)
+            return Address.of_attributes(action.project, action.domain, action.workflow, action.attr_type)
     return None
 
 
-def _backfill_problems(action: A.Action) -> list[str]:
-    parts = action.address.split("/")
-    if len(parts) != 5 or parts[0] != "backfill":
+def _backfill_problems(action: A.LaunchExecution | A.RecoverExecution | A.TerminateExecution,
+                       address: Address) -> list[str]:
+    if address.kind != "backfill":
         return [f"{action.address}: a {action.type} action must be on a backfill address"]
-    _, project, domain, launch_plan, backfill = parts
     problems = []
-    if (getattr(action, "project", None), getattr(action, "domain", None)) != (project, domain):
-        problems.append(f"{action.address}: the {action.type} is sent to "
-                        f"{getattr(action, 'project', '?')}/{getattr(action, 'domain', '?')}, not {project}/{domain}")
+    if (action.project, action.domain) != (address.project, address.domain):
+        problems.append(f"{action.address}: the {action.type} is sent to {action.project}/{action.domain}, "
+                        f"not {address.project}/{address.domain}")
     if isinstance(action, A.LaunchExecution):
-        if action.launch_plan != launch_plan:
-            problems.append(f"{action.address}: the run launches launch plan {action.launch_plan}, not {launch_plan}")
+        if action.launch_plan != address.launch_plan:
+            problems.append(f"{action.address}: the run launches launch plan {action.launch_plan}, "
+                            f"not {address.launch_plan}")
         if action.after != {"name": action.name, "inputs": action.inputs}:
             problems.append(f"{action.address}: the run shown differs from the run launched ({action.name})")
-    if isinstance(action, A.LaunchExecution | A.RecoverExecution) and not action.name.startswith(f"bf-{backfill}-"):
-        problems.append(f"{action.address}: run name {action.name} does not belong to backfill {backfill}")
+    if isinstance(action, A.LaunchExecution | A.RecoverExecution) and not action.name.startswith(
+            f"bf-{address.name}-"):
+        problems.append(f"{action.address}: run name {action.name} does not belong to backfill {address.name}")
     if isinstance(action, A.RecoverExecution) and action.after != {"name": action.name}:
         problems.append(f"{action.address}: the recovery shown differs from the one sent ({action.name})")
     if isinstance(action, A.TerminateExecution) and action.before != {"name": action.name}:
         problems.append(f"{action.address}: the run shown differs from the run terminated ({action.name})")
     return problems
+
+
+def _address_problems(action: A.Action) -> list[str]:
+    """The action's address is an address, and the one its own fields write to."""
+    try:
+        address = Address.parse(action.address)
+    except AddressError as exc:
+        return [f"{action.address}: not an address ({exc})"]
+    try:
+        expected = _expected_address(action)
+    except AddressError as exc:
+        return [f"{action.address}: the {action.type} action's fields name no address ({exc})"]
+    if expected is not None and expected != address:
+        return [f"{action.address}: the {action.type} action writes {expected}"]
+    if isinstance(action, A.LaunchExecution | A.RecoverExecution | A.TerminateExecution):
+        return _backfill_problems(action, address)
+    return []
 
 
 def _shown_matches_sent(action: A.Action) -> list[str]:
@@ -131,12 +145,13 @@ def _target_problems(plan: Plan) -> list[str]:
 def problems_of(plan: Plan) -> list[str]:
     """Every way the plan's shown parts disagree with what it would do (empty: consistent)."""
     problems = _target_problems(plan)
+    for text in plan.fingerprints:  # re-read by address before the first write: each must be one
+        try:
+            Address.parse(text)
+        except AddressError as exc:
+            problems.append(f"fingerprint {text!r}: not an address ({exc})")
     for action in plan.actions:
-        expected = _expected_address(action)
-        if expected is not None and expected != action.address:
-            problems.append(f"{action.address}: the {action.type} action writes {expected}")
-        if isinstance(action, A.LaunchExecution | A.RecoverExecution | A.TerminateExecution):
-            problems.extend(_backfill_problems(action))
+        problems.extend(_address_problems(action))
         problems.extend(_shown_matches_sent(action))
         problems.extend(_changes_match(action))
         for address in (action.address, *getattr(action, "swept", ())):

@@ -138,6 +138,12 @@ def test_an_invalid_body_is_reported_by_field_without_pydantic_noise() -> None:
 EDITS = {
     "address disagrees with body": (lambda d: _action(d, "update_project")["after"].update(id="old"),
                                     "writes project/old"),
+    "address that is no address": (lambda d: _action(d, "update_project").update(address="project/p/x"),
+                                   "not an address"),
+    "fingerprint key that is no address": (lambda d: d["fingerprints"].update({"../etc": "absent"}),
+                                           "not an address"),
+    "name that cannot form an address": (lambda d: _action(d, "activate_launch_plan").update(name="a/b"),
+                                         "fields name no address"),
     "unfingerprinted address": (lambda d: d["fingerprints"].pop("project/p"), "never fingerprinted"),
     "swept row unfingerprinted": (lambda d: _action(d, "delete_attributes")["swept"].append(
         "attributes/p/development/wf/execution_queue"), "never fingerprinted"),
