@@ -12,17 +12,19 @@ connection is opened.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
 from reconciler.connect import Target, connection_settings
 from reconciler.errors import ConfigError, WrongTargetError
 from reconciler.plan.target import CA_PREFIX, INSECURE, SKIP_VERIFY, SYSTEM_ROOTS, PlannedTarget
-from reconciler.settings import ConnectionSettings
+from reconciler.settings import ENV_VARS, ConnectionSettings
 
 # Sources that are something the user says for this run (a flag or a variable), as opposed to the
 # files (flyte-reconciler.yaml, the flytectl config) whose answer the recorded target replaces.
 _EXPLICIT_SOURCES = ("command-line flag", "environment variable")
+_FLAGS = {"endpoint": "--endpoint (or FLYTE_RECONCILER_ENDPOINT)", "insecure": "--insecure/--secure"}
 
 
 def _tls(settings: ConnectionSettings) -> str:
@@ -67,16 +69,24 @@ def _refuse(recorded: PlannedTarget, elsewhere: str) -> WrongTargetError:
              "a plan for the other target with `flyte-reconciler plan --out FILE`")
 
 
+def _named(key: str, source: str | None) -> str:
+    """Which flag or variable set ``key``, for the message."""
+    if source == "command-line flag":
+        return _FLAGS[key]
+    names = [name for name, ours in ENV_VARS.items() if ours == key and os.environ.get(name)]
+    return f"the environment variable {names[0]}" if names else f"the {source}"
+
+
 def _check_explicit(recorded: PlannedTarget, given: Target, config: Any) -> None:
     """Refuse when a flag or variable given now names another endpoint or TLS mode than the plan's."""
     now = connection_settings(Target(endpoint=given.endpoint, insecure=given.insecure,
                                      environment=recorded.environment, flytectl_config=given.flytectl_config), config)
     endpoint, source = now.get("endpoint"), now.source("endpoint")
     if endpoint and source in _EXPLICIT_SOURCES and endpoint != recorded.endpoint:
-        raise _refuse(recorded, f"the {source} given now points to {endpoint}")
+        raise _refuse(recorded, f"{_named('endpoint', source)} points to {endpoint}")
     insecure, source = now.get("insecure"), now.source("insecure")
     if insecure is not None and source in _EXPLICIT_SOURCES and bool(insecure) != recorded.insecure:
-        raise _refuse(recorded, f"the {source} given now asks for {'plaintext' if insecure else 'TLS'}")
+        raise _refuse(recorded, f"{_named('insecure', source)} asks for {'plaintext' if insecure else 'TLS'}")
 
 
 def pinned_target(recorded: PlannedTarget, *, given: Target, config: Any) -> Target:

@@ -98,7 +98,7 @@ def test_a_variable_pointing_elsewhere_is_refused(admin: LocalAdmin, other: Loca
     before = admin.write_calls()
     refused = run("apply", "--plan", str(saved), "--auto-approve", env={"FLYTE_PLATFORM_URL": other.address})
     assert refused.exit_code == 1, refused.output
-    assert "environment variable" in refused.output and other.address in refused.output
+    assert "environment variable FLYTE_PLATFORM_URL" in refused.output and other.address in refused.output
     assert admin.address in refused.output
     assert admin.write_calls() == before and sum(other.counters().values()) == 0
 
