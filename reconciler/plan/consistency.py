@@ -12,6 +12,17 @@ Returns problems as text; ``reconciler.plan.saved`` turns them into one refusal.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from reconciler.backfill.names import (
+    LABEL_BACKFILL,
+    LABEL_KICKOFF,
+    backfill_label,
+    execution_name,
+    kickoff_label,
+    run_name_pattern,
+    split_attempt,
+)
 from reconciler.model.address import Address, AddressError
 from reconciler.plan import actions as A
 from reconciler.plan.comparable import quantity_value
@@ -40,6 +51,28 @@ def _expected_address(action: A.Action) -> Address | None:
     return None
 
 
+def _launch_problems(action: A.LaunchExecution, address: Address) -> list[str]:
+    """A run's name and labels are derived from its backfill and kickoff: an edit of one shows."""
+    text = str(address)
+    try:
+        kickoff = dt.datetime.fromisoformat(action.kickoff)
+        expected = execution_name(text, kickoff)
+    except ValueError as exc:
+        return [f"{action.address}: kickoff {action.kickoff!r} is not a time-zoned instant ({exc})"]
+    problems = []
+    if action.name != expected:
+        problems.append(f"{action.address}: run name {action.name} is not the run of kickoff {action.kickoff}")
+    if (action.labels.get(LABEL_BACKFILL), action.labels.get(LABEL_KICKOFF)) != (backfill_label(text),
+                                                                                  kickoff_label(kickoff)):
+        problems.append(f"{action.address}: the labels of run {action.name} name another backfill or kickoff")
+    if action.launch_plan != address.launch_plan:
+        problems.append(f"{action.address}: the run launches launch plan {action.launch_plan}, "
+                        f"not {address.launch_plan}")
+    if action.after != {"name": action.name, "inputs": action.inputs}:
+        problems.append(f"{action.address}: the run shown differs from the run launched ({action.name})")
+    return problems
+
+
 def _backfill_problems(action: A.LaunchExecution | A.RecoverExecution | A.TerminateExecution,
                        address: Address) -> list[str]:
     if address.kind != "backfill":
@@ -48,19 +81,21 @@ def _backfill_problems(action: A.LaunchExecution | A.RecoverExecution | A.Termin
     if (action.project, action.domain) != (address.project, address.domain):
         problems.append(f"{action.address}: the {action.type} is sent to {action.project}/{action.domain}, "
                         f"not {address.project}/{address.domain}")
+    runs_of_this_backfill = run_name_pattern(str(address))
     if isinstance(action, A.LaunchExecution):
-        if action.launch_plan != address.launch_plan:
-            problems.append(f"{action.address}: the run launches launch plan {action.launch_plan}, "
-                            f"not {address.launch_plan}")
-        if action.after != {"name": action.name, "inputs": action.inputs}:
-            problems.append(f"{action.address}: the run shown differs from the run launched ({action.name})")
-    if isinstance(action, A.LaunchExecution | A.RecoverExecution) and not action.name.startswith(
-            f"bf-{address.name}-"):
-        problems.append(f"{action.address}: run name {action.name} does not belong to backfill {address.name}")
-    if isinstance(action, A.RecoverExecution) and action.after != {"name": action.name}:
-        problems.append(f"{action.address}: the recovery shown differs from the one sent ({action.name})")
-    if isinstance(action, A.TerminateExecution) and action.before != {"name": action.name}:
-        problems.append(f"{action.address}: the run shown differs from the run terminated ({action.name})")
+        problems.extend(_launch_problems(action, address))
+    elif isinstance(action, A.RecoverExecution):
+        base, attempt = split_attempt(action.name)
+        if attempt < 1 or base != split_attempt(action.original)[0] or not runs_of_this_backfill.match(action.name):
+            problems.append(f"{action.address}: {action.name} is not a recovery of {action.original} in this "
+                            "backfill")
+        if action.after != {"name": action.name}:
+            problems.append(f"{action.address}: the recovery shown differs from the one sent ({action.name})")
+    else:
+        if not runs_of_this_backfill.match(action.name):
+            problems.append(f"{action.address}: run {action.name} does not belong to this backfill")
+        if action.before != {"name": action.name}:
+            problems.append(f"{action.address}: the run shown differs from the run terminated ({action.name})")
     return problems
 
 

@@ -6,13 +6,16 @@ check that refused an honest plan would fail here as surely as one that let an e
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
 
+from reconciler.backfill.names import LABEL_BACKFILL, execution_name, labels, retry_name
 from reconciler.errors import PlanIntegrityError
 from reconciler.model.state import Resource, State
+from reconciler.plan import actions as A
 from reconciler.plan.builder import build_plan
 from reconciler.plan.consistency import problems_of
 from reconciler.plan.integrity import canonical, digest_of, key_from, seal, unseal
@@ -181,3 +184,62 @@ def test_target_differences_name_the_connection_fields_only() -> None:
     moved = TARGET.model_copy(update={"endpoint": "x:1", "tls": INSECURE, "scope_projects": ("p",)})
     assert TARGET.differences(moved) == ["endpoint", "tls"]
     assert "ci-bot" in TARGET.describe() and "flyte.example.com:443" in TARGET.describe()
+
+
+BACKFILL = "backfill/p/development/daily/q1"
+
+
+def _backfill_plan() -> Plan:
+    """Backfill actions made with the planner's own name and label functions (honest by construction)."""
+    kickoff = dt.datetime(2024, 1, 2, 6, tzinfo=dt.UTC)
+    name = execution_name(BACKFILL, kickoff)
+    inputs = {"run_date": "2024-01-02T06:00:00Z"}
+    other_kickoff = dt.datetime(2024, 1, 1, 6, tzinfo=dt.UTC)
+    failed = execution_name(BACKFILL, other_kickoff)
+    actions = (
+        A.LaunchExecution(address=BACKFILL, reason="kickoff due", after={"name": name, "inputs": inputs},
+                          project="p", domain="development", name=name, launch_plan="daily",
+                          launch_plan_version="v1", kickoff=kickoff.isoformat(), inputs=inputs,
+                          labels=labels(BACKFILL, kickoff, {})),
+        A.RecoverExecution(address=BACKFILL, reason="failed", after={"name": retry_name(failed, 1)}, project="p",
+                           domain="development", original=failed, name=retry_name(failed, 1)),
+        A.TerminateExecution(address=BACKFILL, reason="outside", before={"name": failed}, project="p",
+                             domain="development", name=failed, cause="outside the range"),
+    )
+    return Plan(tool_version="t", manifests_digest="m", environment="prod", endpoint="flyte.example.com:443",
+                target=TARGET, actions=actions, fingerprints={BACKFILL: "abc"})
+
+
+BACKFILL_EDITS = {
+    "kickoff moved, name kept": (lambda a: a.update(kickoff="2024-03-01T06:00:00+00:00"), "is not the run of"),
+    "kickoff without a zone": (lambda a: a.update(kickoff="2024-01-02T06:00:00"), "time-zoned"),
+    "labels of another backfill": (lambda a: a["labels"].update({LABEL_BACKFILL: "other-123"}), "labels of run"),
+    "another launch plan": (lambda a: a.update(launch_plan="cleanup"), "launches launch plan cleanup"),
+    "another project": (lambda a: a.update(project="q"), "is sent to q/development"),
+}
+
+
+def test_the_honest_backfill_actions_pass() -> None:
+    assert problems_of(_backfill_plan()) == []
+
+
+@pytest.mark.parametrize("name", sorted(BACKFILL_EDITS))
+def test_a_launch_edited_to_run_something_else_is_refused(name: str) -> None:
+    edit, message = BACKFILL_EDITS[name]
+    doc = _doc(_backfill_plan())
+    edit(_action(doc, "launch_execution"))
+    with pytest.raises(PlanIntegrityError, match=message):
+        _read(seal(doc))
+
+
+def test_recoveries_and_terminations_stay_inside_their_backfill() -> None:
+    other = execution_name("backfill/p/development/daily/q2", dt.datetime(2024, 1, 1, 6, tzinfo=dt.UTC))
+    doc = _doc(_backfill_plan())
+    _action(doc, "recover_execution").update(original=other, name=retry_name(other, 1),
+                                             after={"name": retry_name(other, 1)})
+    with pytest.raises(PlanIntegrityError, match="is not a recovery of"):
+        _read(seal(doc))
+    doc = _doc(_backfill_plan())
+    _action(doc, "terminate_execution").update(name=other, before={"name": other})
+    with pytest.raises(PlanIntegrityError, match="does not belong to this backfill"):
+        _read(seal(doc))
