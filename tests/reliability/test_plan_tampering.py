@@ -1,8 +1,8 @@
 """Tampering: edits of a saved plan, each refused by `apply --plan` with zero writes.
 
-A real plan (project update, project archive, two launch plans registered and activated, an attribute
-row written) is saved from the embedded admin, then edited the ways an attacker or a careless hand
-would. Most edits are *resealed* — the digest recomputed, as anyone can — to show that the checks
+A real plan (project update, project archive, two launch plans registered and activated, backfill runs
+launched, an attribute row written) is saved from the embedded admin, then edited the ways an attacker
+or a careless hand would. Most edits are *resealed* — the digest recomputed, as anyone can — to show that the checks
 behind the digest (what an action shows is what it sends, every address fingerprinted, the target
 recorded) still refuse them; the signed cases show what only `FLYTE_RECONCILER_PLAN_KEY` stops. Every
 case asserts exit 1, a message naming the problem, no traceback, and no write RPC at the admin.
@@ -58,6 +58,11 @@ spec:
   workflow: {name: reports.daily_report, version: v1}
   schedule: {cron: "* * * * *", kickoffTimeInput: run_date}
   fixedInputs: {region: us}
+---
+apiVersion: flyte-reconciler/v1
+kind: Backfill
+metadata: {project: flytesnacks, domain: development, name: q1}
+spec: {launchPlan: nightly_report, from: 2024-01-01T00:00:00Z, to: 2024-01-03T00:00:00Z, parallelism: 2}
 ---
 apiVersion: flyte-reconciler/v1
 kind: Attributes
@@ -124,6 +129,16 @@ def _activate_other(doc: dict[str, Any]) -> None:
     _action(doc, "activate_launch_plan", "nightly_report")["version"] = "someone-elses-version"
 
 
+def _move_kickoff(doc: dict[str, Any]) -> None:  # the run's name still shows the reviewed day
+    launch = _action(doc, "launch_execution")
+    launch["kickoff"] = "2020-01-01T06:00:00+00:00"
+    launch["inputs"]["run_date"] = launch["after"]["inputs"]["run_date"] = "2020-01-01T06:00:00Z"
+
+
+def _launch_other(doc: dict[str, Any]) -> None:
+    _action(doc, "launch_execution")["launch_plan"] = "every_minute"
+
+
 def _retarget(doc: dict[str, Any]) -> None:
     doc["target"]["endpoint"] = "flyte.attacker.example.com:443"
 
@@ -155,6 +170,8 @@ EDITS = [
     Edit("attribute value sent differs from the one shown", _value_only, "value shown differs"),
     Edit("project body edited, field changes left", _body_and_after, "field changes shown"),
     Edit("activation of another version", _activate_other, "activation shown differs"),
+    Edit("backfill run moved to another kickoff", _move_kickoff, "is not the run of kickoff"),
+    Edit("backfill run launched from another launch plan", _launch_other, "launches launch plan every_minute"),
     Edit("recorded target moved to another endpoint", _retarget, "was made for"),
     Edit("format version rewritten", _old_format, "plan format 1"),
     Edit("plan --format json document given", _json_view, "not a saved plan"),
