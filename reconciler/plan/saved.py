@@ -33,6 +33,9 @@ class SavedPlan:
 def _document(text: str, source: str) -> dict[str, Any]:
     try:
         document = json.loads(text)
+    except RecursionError:  # nesting deeper than any plan: a hostile file, not a traceback
+        raise PlanIntegrityError(f"{source} is not a saved plan: its JSON is nested too deeply",
+                                 hint="pass the file written by `plan --out FILE`") from None
     except ValueError as exc:
         raise PlanIntegrityError(f"{source} is not a saved plan: it is not JSON ({exc})",
                                  hint=f"pass the file written by `plan --out FILE`, or {_REPLAN}") from exc

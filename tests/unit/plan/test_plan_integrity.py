@@ -127,6 +127,8 @@ def test_other_documents_and_versions_are_refused_with_what_they_are() -> None:
         read_saved_plan("{", key=None, source="t.json")
     with pytest.raises(PlanIntegrityError, match="JSON list"):
         read_saved_plan("[]", key=None, source="l.json")
+    with pytest.raises(PlanIntegrityError, match="nested too deeply"):
+        read_saved_plan("[" * 100_000 + "]" * 100_000, key=None, source="d.json")
 
 
 def test_an_invalid_body_is_reported_by_field_without_pydantic_noise() -> None:
