@@ -75,6 +75,9 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
         target, config = saved_plan_target(plan, kwargs)
         with open_admin(target, config) as (client, _label):
             check_fresh(plan, client)
+            if plan.target is not None:
+                click.echo(f"Saved plan {plan_file}: made for {plan.target.describe()}; the objects it touches are "
+                           "unchanged since.", err=True)
             emit_plan(plan, fmt="text", no_color=no_color)
             if not plan.has_changes:
                 sys.exit(EXIT_OK)

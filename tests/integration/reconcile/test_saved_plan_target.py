@@ -186,3 +186,17 @@ def test_apply_with_paths_refuses_manifests_that_moved_naming_the_files(admin: L
     same = run("apply", "--plan", str(saved), str(manifests), "--auto-approve")
     assert same.exit_code == 0, same.output
     assert admin.write_calls() > before
+
+
+def test_a_signed_plan_applied_without_the_key_warns_that_the_signature_was_not_checked(
+        admin: LocalAdmin, manifests: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "p.json"
+    made = run("plan", str(manifests), "--endpoint", admin.address, "--insecure", "--out", str(saved),
+               env={"FLYTE_RECONCILER_PLAN_KEY": "ci-key"})
+    assert made.exit_code == 0, made.output
+    assert json.loads(saved.read_text())["signature"].startswith("hmac-sha256:")
+    assert "ci-key" not in saved.read_text() + made.output
+    applied = run("apply", "--plan", str(saved), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "signature was not checked" in applied.stderr
+    assert f"made for {admin.address} (insecure)" in applied.stderr
