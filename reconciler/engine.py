@@ -23,6 +23,8 @@ from reconciler.plan.builder import build_plan
 from reconciler.plan.fingerprint import fingerprints, stale_addresses
 from reconciler.plan.model import Plan
 from reconciler.plan.options import DEFAULT_MAX_DELETIONS, PlanOptions, Prune
+from reconciler.plan.sources import file_digests
+from reconciler.plan.target import PlannedTarget
 
 
 @dataclass(frozen=True)
@@ -120,9 +122,13 @@ def observe_backfills(client: Any, addresses: list[str]) -> list[Resource]:
 
 
 def make_plan(loaded: LoadedManifests, client: Any, selection: Selection, *,
-              environment: str | None = None, endpoint: str | None = None) -> Plan:
+              environment: str | None = None, endpoint: str | None = None,
+              target: PlannedTarget | None = None) -> Plan:
+    """Plan against ``client``; ``target`` (what a saved plan is pinned to) is recorded as given."""
     with long_lived_heap():  # the loaded manifests live for the whole run
-        return _make_plan(loaded, client, selection, environment=environment, endpoint=endpoint)
+        plan = _make_plan(loaded, client, selection, environment=environment, endpoint=endpoint)
+    # Per-file digests let `apply --plan FILE PATHS` name the files that moved since the review.
+    return plan.model_copy(update={"manifest_files": file_digests(loaded.documents), "target": target})
 
 
 def _make_plan(loaded: LoadedManifests, client: Any, selection: Selection, *,

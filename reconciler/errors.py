@@ -8,7 +8,9 @@ this tree once, at their boundary, and chained with ``from``.
     ├── ConfigError                 bad flyte-reconciler.yaml, flag or connection setting
     ├── ManifestError               manifests failed to render/parse/validate (carries every problem)
     ├── PlanError                   the desired state cannot be planned (pinned version edited, input type mismatch…)
-    │   └── StalePlanError          a saved plan no longer matches live state
+    │   ├── StalePlanError          a saved plan no longer matches live state
+    │   ├── PlanIntegrityError      a saved plan was edited, is unsigned/mis-signed, or is not a saved plan
+    │   └── WrongTargetError        a saved plan is applied to another target than the one it was made for
     ├── AdminError                  a Flyte Admin call failed (carries grpc code name, method and target)
     │   ├── TransientAdminError     UNAVAILABLE / DEADLINE_EXCEEDED / RESOURCE_EXHAUSTED (retried)
     │   ├── NotFoundError
@@ -100,6 +102,14 @@ class StalePlanError(PlanError):
             "the saved plan is stale; these objects changed since it was made: " + ", ".join(changed),
             hint="run `flyte-reconciler plan --out FILE` again and review the new plan",
         )
+
+
+class PlanIntegrityError(PlanError):
+    """A saved plan cannot be trusted: not a saved plan, another format version, edited, or not signed."""
+
+
+class WrongTargetError(PlanError):
+    """A saved plan was made for one Flyte Admin and is being applied to another."""
 
 
 class AdminError(ReconcilerError):

@@ -38,6 +38,14 @@ FAMILIES = {
                       "bombs, includes, recursive macros, absurd values — 77 cases, each through `plan` and `apply`"),
     "properties": ("Properties", "test_properties.py", "hypothesis-generated organisations: apply then plan is empty; "
                    "two plans give byte-identical JSON; a saved plan round-trips"),
+    "tampering": ("Saved-plan tampering", "test_plan_tampering.py", "edits of a real saved plan (project update "
+                  "and archive, two launch plans registered and activated, backfill runs, an attribute row), most with "
+                  "the digest recomputed as anyone can: unfingerprinted actions, an address disagreeing with its body, "
+                  "a swapped or undecodable launch plan spec, removed fingerprints, shown values differing from sent "
+                  "ones, backfill runs moved to another kickoff or launch plan, a "
+                  "moved target, another format, the `--format json` view, a truncated file, and with "
+                  "FLYTE_RECONCILER_PLAN_KEY set: unsigned, stripped, mis-signed and re-signed plans; each applied "
+                  "with `apply --plan` and refused with no write RPC"),
     "secrets": ("Secrets", "test_secrets_everywhere.py", "a canary token and client secret; every command in every "
                 "format, success and --debug failure paths; stdout, stderr, logs and written files scanned"),
 }

@@ -16,9 +16,10 @@ from reconciler.apply import APPLIED, DEFAULT_PARALLELISM, ApplyReport, apply_pl
 from reconciler.cli.connection import connection_options, target_from
 from reconciler.cli.options import load_from_options, manifest_options
 from reconciler.cli.output import console_url_of, emit_plan, selection_from, selection_options, use_color
-from reconciler.connect import Target, open_admin
+from reconciler.cli.saved_plan import load_saved, saved_plan_target
+from reconciler.connect import open_admin
 from reconciler.engine import check_fresh, make_plan
-from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ApprovalError, ConfigError
+from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ApprovalError
 from reconciler.plan.model import Plan
 
 
@@ -51,19 +52,13 @@ def _report(report: ApplyReport, quiet: bool = False) -> int:
     return EXIT_PARTIAL if report.any_applied else EXIT_ERROR
 
 
-def _load_saved(path: Path) -> Plan:
-    try:
-        return Plan.from_json(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read the saved plan {path}: {exc}") from exc
-
-
 @click.command("apply")
 @manifest_options
 @connection_options
 @selection_options
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Apply exactly this saved plan (refused if the objects it touches changed since).")
+              help="Apply exactly this saved plan, to the target it was made for (refused if it was edited, if the "
+                   "objects it touches changed since, or if PATHS no longer render to its manifests).")
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--parallelism", type=click.IntRange(min=1, max=64), default=DEFAULT_PARALLELISM, show_default=True,
               help="Writes in flight at once.")
@@ -76,17 +71,13 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
     """Make live Flyte Admin state match the manifests (or apply a saved plan)."""
     selection = selection_from(kwargs)
     if plan_file is not None:
-        plan = _load_saved(plan_file)
-        sandbox = bool(kwargs.get("sandbox")) or plan.endpoint == "sandbox"
-        endpoint = kwargs.get("endpoint") or (None if sandbox else plan.endpoint)
-        target = Target(sandbox=sandbox, endpoint=endpoint, insecure=kwargs.get("insecure"),
-                        environment=kwargs.get("env") or plan.environment)
-        config = None
-        if not sandbox and not endpoint:
-            loaded, _ = load_from_options(kwargs)
-            config = loaded.config
+        plan = load_saved(plan_file)
+        target, config = saved_plan_target(plan, kwargs)
         with open_admin(target, config) as (client, _label):
             check_fresh(plan, client)
+            if plan.target is not None:
+                click.echo(f"Saved plan {plan_file}: made for {plan.target.describe()}; the objects it touches are "
+                           "unchanged since.", err=True)
             emit_plan(plan, fmt="text", no_color=no_color)
             if not plan.has_changes:
                 sys.exit(EXIT_OK)

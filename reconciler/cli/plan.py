@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,10 @@ from reconciler.cli.connection import connection_options, target_from
 from reconciler.cli.options import load_from_options, manifest_options
 from reconciler.cli.output import console_url_of, emit_plan, selection_from, selection_options
 from reconciler.connect import open_admin
-from reconciler.engine import make_plan
+from reconciler.engine import make_plan, managed_scope
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
+from reconciler.pinning import record_target
+from reconciler.plan.integrity import key_from
 
 
 @click.command("plan")
@@ -21,7 +24,8 @@ from reconciler.errors import EXIT_CHANGES, EXIT_OK
 @connection_options
 @selection_options
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Save the plan (JSON) for `apply --plan FILE`.")
+              help="Save the plan for `apply --plan FILE`: sealed with a digest (signed when FLYTE_RECONCILER_PLAN_KEY "
+                   "is set), pinned to this target.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when in sync, 2 when changes are pending, 1 on error (for drift detection).")
@@ -35,10 +39,12 @@ def plan_command(out: Path | None, fmt: str, detailed_exitcode: bool, no_color: 
     selection = selection_from(kwargs)
     loaded, environment = load_from_options(kwargs)
     target = target_from(kwargs, environment)
+    # A saved plan records where it was made for, before connecting (the CA bundle is read here too).
+    recorded = record_target(target, loaded.config, scope=managed_scope(loaded)) if out is not None else None
     with open_admin(target, loaded.config) as (client, endpoint):
-        plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint)
+        plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint, target=recorded)
     if out is not None:
-        out.write_text(plan.to_json())
+        out.write_text(plan.to_json(key_from(os.environ)))
     emit_plan(plan, fmt=fmt, no_color=no_color, console_url=console_url_of(loaded.config, environment))
     if out is not None:
         click.echo(f"\nSaved the plan to {out}; apply it with: flyte-reconciler apply --plan {out}", err=True)

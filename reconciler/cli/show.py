@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.output import emit_plan
-from reconciler.errors import ConfigError
-from reconciler.plan.model import Plan
+from reconciler.cli.saved_plan import load_saved
 
 
 @click.command("show")
@@ -16,12 +15,9 @@ from reconciler.plan.model import Plan
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR env var).")
 def show_command(plan_file: Path, fmt: str, no_color: bool) -> None:
-    """Show a plan saved with `plan --out FILE`, without contacting Flyte Admin."""
-    try:
-        plan = Plan.from_json(plan_file.read_text())
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read the saved plan {plan_file}: {exc}") from exc
-    emit_plan(plan, fmt=fmt, no_color=no_color)
+    """Show a plan saved with `plan --out FILE`, without contacting Flyte Admin (refused when edited, or
+    unsigned while FLYTE_RECONCILER_PLAN_KEY is set; `apply --plan` also decodes every payload)."""
+    emit_plan(load_saved(plan_file, check_payloads=False), fmt=fmt, no_color=no_color)
 
 
 def register(cli: click.Group) -> None:

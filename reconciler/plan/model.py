@@ -1,19 +1,25 @@
 """The Plan: an immutable value that round-trips through JSON (``plan --out`` / ``apply --plan``).
 
 It records what will be done (``actions``), what was seen but is not managed (``unmanaged``), and
-the evidence needed to refuse a stale plan later: the digest of the manifests it was made from and
-a fingerprint of every live object its actions touch.
+the evidence needed to refuse a stale or misdirected plan later: the digest of the manifests it was
+made from (and of each file), a fingerprint of every live object its actions touch, and the target
+it was made for. Written sealed (``to_json``: a digest, and a signature when given a key); a file
+from outside is read back only through ``reconciler.plan.saved``, which checks all of that.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from reconciler.plan.actions import Action
+from reconciler.plan.integrity import SEAL_KEYS, seal
+from reconciler.plan.target import PlannedTarget
 
-PLAN_FORMAT_VERSION = 1
+# 2: sealed (digest, signature), with the recorded target and per-file manifest digests.
+PLAN_FORMAT_VERSION = 2
 
 
 class Unmanaged(BaseModel):
@@ -32,8 +38,10 @@ class Plan(BaseModel):
     format_version: int = PLAN_FORMAT_VERSION
     tool_version: str
     manifests_digest: str
+    manifest_files: dict[str, str] = {}  # manifest file → digest of its rendered documents
     environment: str | None = None
     endpoint: str | None = None
+    target: PlannedTarget | None = None  # recorded for saved plans (``plan --out``)
     actions: tuple[Action, ...] = ()
     unmanaged: tuple[Unmanaged, ...] = ()
     fingerprints: dict[str, str] = {}
@@ -58,12 +66,15 @@ class Plan(BaseModel):
                 counts["change"] += 1
         return counts
 
-    def to_json(self) -> str:
-        return self.model_dump_json(indent=2)
+    def to_json(self, key: bytes | None = None) -> str:
+        """The saved-plan file: this plan's body with its digest (and HMAC signature under ``key``)."""
+        return json.dumps(seal(self.model_dump(mode="json"), key), indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Plan:
-        return cls.model_validate_json(text)
+        """The plan in ``text`` without any check (plans this process wrote); see ``plan.saved``."""
+        body = json.loads(text)
+        return cls.model_validate({k: v for k, v in body.items() if k not in SEAL_KEYS})
 
 
 ACTIONS_ADAPTER: TypeAdapter[Any] = TypeAdapter(Action)

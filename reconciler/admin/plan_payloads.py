@@ -1,0 +1,47 @@
+"""The serialized payloads of a saved plan are the objects it shows (the check that needs protobuf).
+
+A ``register_launch_plan`` action sends ``spec`` (a serialized LaunchPlanSpec in base64) and shows
+``after`` (that spec's readable body). Both come from one message at plan time; here the payload is
+decoded and converted with the same function that made ``after`` (``launch_plan_spec_body``), and
+any difference refuses the plan: what a reviewer read is what Admin will be sent. No I/O.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from flyteidl.admin import launch_plan_pb2
+from google.protobuf.json_format import ParseDict, ParseError
+from google.protobuf.message import DecodeError
+from pydantic_core import to_jsonable_python
+
+from reconciler.admin.convert import launch_plan_spec_body
+from reconciler.plan import actions as A
+from reconciler.plan.model import Plan
+
+
+def _decoded(spec: str | dict[str, Any]) -> launch_plan_pb2.LaunchPlanSpec:
+    if isinstance(spec, str):
+        return launch_plan_pb2.LaunchPlanSpec.FromString(base64.b64decode(spec, validate=True))
+    return ParseDict(spec, launch_plan_pb2.LaunchPlanSpec())
+
+
+def payload_problems(plan: Plan) -> list[str]:
+    """Every register action whose payload is not the spec it shows (empty: all agree)."""
+    problems = []
+    for action in plan.actions:
+        if not isinstance(action, A.RegisterLaunchPlan):
+            continue
+        try:
+            # As the plan file holds it: the JSON form pydantic wrote ``after`` in.
+            body = to_jsonable_python(launch_plan_spec_body(_decoded(action.spec)))
+        except (binascii.Error, ValueError, DecodeError, ParseError) as exc:
+            problems.append(f"{action.address}: the launch plan spec to register cannot be decoded ({exc})")
+            continue
+        if body != action.after:
+            workflow = body.get("workflow", {})
+            problems.append(f"{action.address}: the spec that would be registered (workflow {workflow.get('name')} "
+                            f"{workflow.get('version')}) is not the spec the plan shows")
+    return problems
