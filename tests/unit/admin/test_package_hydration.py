@@ -47,9 +47,15 @@ def _workflow() -> workflow_pb2.WorkflowSpec:
     array = core_workflow_pb2.Node(id="c", array_node=core_workflow_pb2.ArrayNode(node=then))
     reference = core_workflow_pb2.Node(id="r", task_node=core_workflow_pb2.TaskNode(
         reference_id=_id(identifier_pb2.TASK, "other", project="elsewhere", domain="prod", version="v1")))
-    template = core_workflow_pb2.WorkflowTemplate(id=_id(identifier_pb2.WORKFLOW, "wf", version="{{ registration.version }}"),
-                                                  nodes=[branch, array, reference])
+    ident = _id(identifier_pb2.WORKFLOW, "wf", version="{{ registration.version }}")
+    template = core_workflow_pb2.WorkflowTemplate(id=ident, nodes=[branch, array, reference])
     return workflow_pb2.WorkflowSpec(template=template)
+
+
+def _plan() -> launch_plan_pb2.LaunchPlan:
+    workflow = _id(identifier_pb2.WORKFLOW, "wf")
+    return launch_plan_pb2.LaunchPlan(id=_id(identifier_pb2.LAUNCH_PLAN, "lp"),
+                                      spec=launch_plan_pb2.LaunchPlanSpec(workflow_id=workflow))
 
 
 def _raw(*entities: RawEntity, archive: CodeArchive | None = None) -> RawPackage:
@@ -90,8 +96,7 @@ def test_every_node_reference_is_filled_but_references_elsewhere_are_kept() -> N
 
 
 def test_launch_plans_get_the_registration_options() -> None:
-    plan = launch_plan_pb2.LaunchPlan(id=_id(identifier_pb2.LAUNCH_PLAN, "lp"),
-                                      spec=launch_plan_pb2.LaunchPlanSpec(workflow_id=_id(identifier_pb2.WORKFLOW, "wf")))
+    plan = _plan()
     (entity,) = hydrate(_raw(RawEntity("launchplan", "2_lp_3.pb", plan)), OPTIONS)
     spec = entity.request.spec
     assert spec.workflow_id.version == "v9" and spec.workflow_id.project == "p"
@@ -102,8 +107,7 @@ def test_launch_plans_get_the_registration_options() -> None:
 
 
 def test_tasks_register_first_and_the_rest_keep_file_order() -> None:
-    plan = launch_plan_pb2.LaunchPlan(id=_id(identifier_pb2.LAUNCH_PLAN, "lp"),
-                                      spec=launch_plan_pb2.LaunchPlanSpec(workflow_id=_id(identifier_pb2.WORKFLOW, "wf")))
+    plan = _plan()
     raw = _raw(RawEntity("launchplan", "0_lp_3.pb", plan), RawEntity("workflow", "1_wf_2.pb", _workflow()),
                RawEntity("task", "2_t_1.pb", _task()))
     assert [e.kind for e in hydrate(raw, OPTIONS)] == ["task", "launchplan", "workflow"]
@@ -115,8 +119,7 @@ def test_auto_versions_follow_the_content_and_the_code_archive() -> None:
     first = auto_version(raw, base)
     assert first == auto_version(raw, base) and first.startswith("p-") and len(first) == 22
     assert auto_version(_raw(*raw.entities, archive=CodeArchive("fast1.tar.gz", b"code2")), base) != first
-    plan = launch_plan_pb2.LaunchPlan(id=_id(identifier_pb2.LAUNCH_PLAN, "lp"),
-                                      spec=launch_plan_pb2.LaunchPlanSpec(workflow_id=_id(identifier_pb2.WORKFLOW, "wf")))
+    plan = _plan()
     with_plan = _raw(*raw.entities, RawEntity("launchplan", "1_lp_3.pb", plan), archive=raw.archive)
     assert auto_version(with_plan, HydrationOptions(project="p", domain="d", version="", service_account="x")) \
         != auto_version(with_plan, base)  # registration options change what is registered
