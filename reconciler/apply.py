@@ -48,6 +48,8 @@ class Writer(Protocol):
                          kickoff: str, inputs: dict[str, Any], labels: dict[str, str]) -> None: ...
     def recover_execution(self, project: str, domain: str, original: str, name: str) -> None: ...
     def terminate_execution(self, project: str, domain: str, name: str, cause: str) -> None: ...
+    def upload_package_archive(self, project: str, domain: str, filename: str, md5: str, path: str) -> None: ...
+    def register_package_entity(self, kind: str, request: str) -> None: ...
 
 
 class Progress(Protocol):
@@ -104,6 +106,10 @@ def _handle(writer: Writer, action: A.Action) -> None:
             writer.terminate_execution(action.project, action.domain, action.name, action.cause)
         case A.RecoverExecution():
             writer.recover_execution(action.project, action.domain, action.original, action.name)
+        case A.UploadPackageArchive():
+            writer.upload_package_archive(action.project, action.domain, action.filename, action.md5, action.path)
+        case A.RegisterPackageEntity():
+            writer.register_package_entity(action.entity_kind, action.request)
         case _:
             raise TypeError(f"no apply handler for action type {type(action).__name__}")
 

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.admin import package_observe
 from reconciler.admin.executions import backfill_runs
 from reconciler.admin.observe import LaunchPlanIntent, ObserveRequest, observe
 from reconciler.collector import long_lived_heap
@@ -67,20 +68,26 @@ def plan_options(loaded: LoadedManifests, selection: Selection) -> PlanOptions:
     )
 
 
-def launch_plan_intents(loaded: LoadedManifests) -> list[LaunchPlanIntent]:
+def launch_plan_intents(loaded: LoadedManifests, package_versions: dict[tuple[str, str, str], str] | None = None
+                        ) -> list[LaunchPlanIntent]:
+    """``package_versions``: (project, domain, package) → version, for launch plans running a package's workflow."""
     intents = []
     for doc in loaded.documents:
         if doc.kind != "LaunchPlan":
             continue
         meta, spec = doc.model.metadata, _dump(doc.model.spec)
         workflow = spec.get("workflow", {})
+        ref = (workflow.get("project", meta.project), workflow.get("domain", meta.domain), workflow["name"],
+               str(workflow.get("version", "latest")))
+        if workflow.get("package"):  # the version the package registers, resolved at plan time
+            ref = (meta.project, meta.domain, workflow["name"],
+                   (package_versions or {})[(meta.project, meta.domain, workflow["package"])])
         intents.append(LaunchPlanIntent(
             address=launch_plan_address(meta.project, meta.domain, meta.name),
             project=meta.project,
             domain=meta.domain,
             name=meta.name,
-            workflow=(workflow.get("project", meta.project), workflow.get("domain", meta.domain),
-                      workflow["name"], str(workflow.get("version", "latest"))),
+            workflow=ref,
             spec=spec,
             pinned_version=spec.get("version"),
             active=bool(spec.get("active", True)),
@@ -90,15 +97,17 @@ def launch_plan_intents(loaded: LoadedManifests) -> list[LaunchPlanIntent]:
     return intents
 
 
-def observe_request(loaded: LoadedManifests, options: PlanOptions) -> ObserveRequest:
+def observe_request(loaded: LoadedManifests, options: PlanOptions,
+                    packages: list[package_observe.PlannedPackage] | None = None) -> ObserveRequest:
     parsed = [Address.parse(doc.address) for doc in loaded.documents if doc.kind == "Workflow"]
     workflows = {(a.project, str(a.domain), str(a.name)) for a in parsed}
     return ObserveRequest(
         projects=sorted(options.projects),
         domains=sorted(options.domains),
-        launch_plans=launch_plan_intents(loaded),
+        launch_plans=launch_plan_intents(loaded, package_observe.versions(packages or [])),
         workflows_metadata=workflows,
         attributes=True,
+        pending_workflows=package_observe.pending_workflows(packages or []),
     )
 
 
@@ -134,16 +143,19 @@ def make_plan(loaded: LoadedManifests, client: Any, selection: Selection, *,
 def _make_plan(loaded: LoadedManifests, client: Any, selection: Selection, *,
                environment: str | None, endpoint: str | None) -> Plan:
     options = plan_options(loaded, selection)
-    request = observe_request(loaded, options)
+    packages = package_observe.prepare(loaded.documents, client)
+    request = observe_request(loaded, options, packages)
     backfills = backfill_resources(loaded)
     # Backfill runs are read alongside the rest, and the desired side is built while the reads wait.
     with ThreadPoolExecutor(max_workers=2) as pool:
         f_observation = pool.submit(observe, client, request)
         f_runs = pool.submit(observe_backfills, client, [b.address for b in backfills])
         simple = simple_resources(loaded)
+        registered = package_observe.observe(client, packages)
         observation, runs = f_observation.result(), f_runs.result()
-    desired = State.of([*simple, *observation.desired_launch_plans, *backfills])
-    actual = State({**observation.actual.resources, **{r.address: r for r in runs}})
+    desired = State.of([*simple, *observation.desired_launch_plans, *backfills,
+                        *(package_observe.desired(p) for p in packages)])
+    actual = State({**observation.actual.resources, **{r.address: r for r in [*runs, *registered]}})
     return build_plan(
         desired, actual, options,
         manifests_digest=loaded.digest,
@@ -169,6 +181,7 @@ def check_fresh(plan: Plan, client: Any) -> None:
     )
     actual = observe(client, request).actual
     runs = observe_backfills(client, [a for a in addresses if kind_of(a) == "backfill"])
+    runs += package_observe.observe_planned(client, plan.actions)
     actual = State({**actual.resources, **{r.address: r for r in runs}})
     changed = stale_addresses(plan.fingerprints, fingerprints(actual, addresses))
     if changed:

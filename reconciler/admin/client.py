@@ -23,6 +23,7 @@ from typing import Any
 
 import grpc
 from flyteidl.service.admin_pb2_grpc import AdminServiceStub
+from flyteidl.service.dataproxy_pb2_grpc import DataProxyServiceStub
 
 from reconciler.admin.errors_map import retryable, translate
 from reconciler.errors import AdminError, ConfigError
@@ -81,6 +82,7 @@ class AdminClient:
             creds = channel_credentials or grpc.ssl_channel_credentials(root_certificates=root_certificates)
             self._channel = grpc.secure_channel(self.endpoint, creds, options=options)
         self.stub = AdminServiceStub(self._channel)
+        self.data_proxy = DataProxyServiceStub(self._channel)  # signed upload URLs (package code archives)
         if self._auth is not None and hasattr(self._auth, "bind"):
             self._auth.bind(self._channel)
 
@@ -112,7 +114,7 @@ class AdminClient:
         """
         if self._closed:
             raise AdminError("the client is closed", code="CANCELLED", method=method, target=target)
-        rpc = getattr(self.stub, method)
+        rpc = getattr(self.stub, method, None) or getattr(self.data_proxy, method)
         attempts = self.max_attempts if retry else 1
         refreshed = False
         attempt = 0
@@ -143,7 +145,7 @@ class AdminClient:
         page-walking rules are those of ``call`` and ``pages.paginate``."""
         if self._closed:
             raise AdminError("the client is closed", code="CANCELLED", method=method)
-        rpc = getattr(self.stub, method)
+        rpc = getattr(self.stub, method, None) or getattr(self.data_proxy, method)
         results: list[list[Any]] = [[] for _ in jobs]
         tokens_seen: list[set[str]] = [{""} for _ in jobs]
         ready: deque[tuple[int, str, int]] = deque((i, "", 0) for i in range(len(jobs)))  # job, token, attempt

@@ -73,6 +73,8 @@ class ObserveRequest:
     attributes: bool = True
     concurrency: int = DEFAULT_CONCURRENCY
     all_specs: bool = False  # convert the spec of every active version, even where no plan needs it
+    # Workflows a package in the same plan registers: known from the package, not looked up.
+    pending_workflows: dict[tuple[str, str, str, str], WorkflowInfo] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -346,7 +348,9 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
     # Build specs only where needed: versions to register, and pinned versions to compare.
     to_build = [i for i in request.launch_plans
                 if versions[i.address] not in versions_seen.get(i.address, {}) or i.pinned_version]
-    infos = _workflow_infos(client, sorted({workflow_ref(i) for i in to_build}), workers)
+    refs = {workflow_ref(i) for i in to_build}
+    infos = {**_workflow_infos(client, sorted(refs - set(request.pending_workflows)), workers),
+             **{r: request.pending_workflows[r] for r in refs & set(request.pending_workflows)}}
     build_addresses = {i.address for i in to_build}  # a set: a list here made a first plan quadratic
 
     desired: list[Resource] = []

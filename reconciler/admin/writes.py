@@ -23,6 +23,7 @@ from flyteidl.admin import (
 from flyteidl.core import identifier_pb2
 from google.protobuf.json_format import ParseDict
 
+from reconciler.admin import package_writes
 from reconciler.admin.client import AdminClient
 from reconciler.admin.convert import RESOURCE_TYPES, attribute_to_proto, project_proto
 from reconciler.admin.executions import ExecutionWriter
@@ -69,6 +70,12 @@ class AdminWriter(ExecutionWriter):
                                 "plan versions are immutable",
                                 hint="change or remove the pinned `version:` in the manifest") from exc
             raise
+
+    def upload_package_archive(self, project: str, domain: str, filename: str, md5: str, path: str) -> None:
+        package_writes.upload_archive(self.client, project, domain, filename, md5, path)
+
+    def register_package_entity(self, kind: str, request: str) -> None:
+        package_writes.register_entity(self.client, kind, request)
 
     def set_launch_plan_state(self, project: str, domain: str, name: str, version: str, active: bool) -> None:
         ident = identifier_pb2.Identifier(resource_type=identifier_pb2.LAUNCH_PLAN, project=project, domain=domain,

@@ -22,8 +22,13 @@ def sandbox_group() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Bind address (loopback by default).")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=SANDBOX_DB,
               show_default=True, help="SQLite file holding the admin's state.")
-@click.option("--seed", "seed_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Register serialized entities (pyflyte package/serialize output) from this directory.")
+@click.option("--seed", "seed_dir", type=click.Path(exists=True, path_type=Path),
+              help="Register a package: `pyflyte package` output (.tgz) or a `pyflyte serialize` directory, "
+                   "hydrated as a Package manifest is.")
+@click.option("--seed-project", default="flytesnacks", show_default=True, help="Project to register --seed into.")
+@click.option("--seed-domain", default="development", show_default=True, help="Domain to register --seed into.")
+@click.option("--seed-version", default="auto", show_default=True,
+              help="Version of the --seed entities (auto: a digest of the package, as for a Package manifest).")
 @click.option("--samples/--no-samples", default=True, show_default=True,
               help="Seed the sample projects and workflows the sample manifests use.")
 @click.option("--inject-latency-ms", type=float, default=0.0, help="Testing aid: sleep this long in every RPC.")
@@ -32,8 +37,9 @@ def sandbox_group() -> None:
 @click.option("--inject-seed", type=int, default=0, help="Testing aid: seed of the injected failures.")
 @click.option("--run-duration", type=click.FloatRange(min=0), default=None,
               help="Seconds a simulated execution stays RUNNING (default: the lifecycle's own).")
-def serve_command(port: int, host: str, db_path: Path, seed_dir: Path | None, samples: bool,
-                  inject_latency_ms: float, inject_unavailable: float, inject_seed: int,
+def serve_command(port: int, host: str, db_path: Path, seed_dir: Path | None, seed_project: str,
+                  seed_domain: str, seed_version: str, samples: bool, inject_latency_ms: float,
+                  inject_unavailable: float, inject_seed: int,
                   run_duration: float | None) -> None:
     """Serve Flyte Admin's AdminService until Ctrl-C / SIGTERM; prints the call counters on exit."""
     from reconciler.localadmin import LocalAdmin
@@ -49,9 +55,12 @@ def serve_command(port: int, host: str, db_path: Path, seed_dir: Path | None, sa
     with LocalAdmin.start(db_path=db_path, port=port, host=host, aids=aids, seed_samples=samples,
                           lifecycle=lifecycle) as admin:
         if seed_dir is not None:
-            from reconciler.localadmin.seed import seed_directory
+            from reconciler.admin.package_seed import seed_package
 
-            seed_directory(admin, seed_dir)
+            version, count = seed_package(admin.address, seed_dir, project=seed_project, domain=seed_domain,
+                                          version=seed_version)
+            click.echo(f"Registered {count} entities of {seed_dir} into {seed_project}/{seed_domain} at version "
+                       f"{version}", err=True)
         click.echo(f"Flyte Admin (embedded) listening on {admin.address} (db: {db_path})", err=True)
         click.echo(f"  try: flyte-reconciler plan manifests/ --endpoint {admin.address} --insecure", err=True)
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

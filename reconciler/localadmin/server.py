@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from flyteidl.service import admin_pb2_grpc
+from flyteidl.service import admin_pb2_grpc, dataproxy_pb2_grpc
 
 from reconciler.localadmin.aids import WRITE_METHODS, Aids, AidsInterceptor
+from reconciler.localadmin.blobserver import BlobServer
 from reconciler.localadmin.dispatch import AsyncBridge
+from reconciler.localadmin.service.dataproxy import DataProxyServicer
 from reconciler.localadmin.service.servicer import LocalAdminConfig, LocalAdminServicer
+from reconciler.localadmin.store import blobs
 from reconciler.localadmin.store.db import Database
 
 DEFAULT_WORKERS = 16  # accepted for compatibility; handlers run on the event loop (see dispatch)
@@ -36,6 +39,7 @@ class LocalAdmin:
         self.host = host
         self.port = port
         self.token_server: Any = None
+        self.blob_server: Any = None
 
     @property
     def address(self) -> str:
@@ -70,6 +74,9 @@ class LocalAdmin:
             extra_interceptors = (*extra_interceptors, auth_server.RequireBearer(issuer))
         bridge = AsyncBridge(interceptor.before, extra_interceptors, on_lost=interceptor.lost)
         bridge.register(admin_pb2_grpc.add_AdminServiceServicer_to_server, servicer)
+        blob_server = BlobServer(servicer.db, host, config.clock)
+        bridge.register(dataproxy_pb2_grpc.add_DataProxyServiceServicer_to_server,
+                        DataProxyServicer(servicer.db, blob_server, config.clock))
         if token_server is not None:
             from flyteidl.service import auth_pb2_grpc
 
@@ -95,10 +102,12 @@ class LocalAdmin:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=5)
             loop.close()
+            blob_server.stop()
             raise
         admin = cls(server, servicer, interceptor, host, bound)
         admin._loop, admin._thread = loop, thread
         admin.token_server = token_server
+        admin.blob_server = blob_server
         if seed_samples:
             from reconciler.localadmin.seed import seed_samples as seed
 
@@ -109,6 +118,10 @@ class LocalAdmin:
                 raise
             interceptor.reset()  # seeding is setup, not part of what a test counts
         return admin
+
+    def blob(self, native_url: str) -> bytes | None:
+        """An uploaded object (``CreateUploadLocation``'s native URL), as stored."""
+        return blobs.read(self.db, native_url)
 
     def counters(self) -> dict[str, int]:
         return self._interceptor.snapshot()
@@ -132,6 +145,8 @@ class LocalAdmin:
             self._loop.close()
         if self.token_server is not None:
             self.token_server.stop()
+        if self.blob_server is not None:
+            self.blob_server.stop()
         self.servicer.db.close()
 
     def wait(self) -> None:

@@ -23,6 +23,7 @@ from reconciler.manifests.config import CONFIG_FILE, RunConfig, load_config
 from reconciler.manifests.crossref import cross_check
 from reconciler.manifests.discover import MAX_FILE_BYTES, SUFFIXES, discover, read_source
 from reconciler.manifests.documents import LoadedManifests, ManifestDocument, validate_document
+from reconciler.manifests.package_checks import check_packages
 from reconciler.manifests.render import TemplateProblem, render
 from reconciler.manifests.yamlload import YamlProblem, jsonable, load_documents
 
@@ -109,6 +110,7 @@ def load_manifests(paths: list[str], *, config: RunConfig, environment: str | No
             documents.append(document)
             rendered.append(_canonical(value))  # the text only: the parsed copy would double the memory
     warnings = cross_check(documents, config, problems)
+    check_packages(documents, problems)
     if any(p.severity == "error" for p in problems):
         raise ManifestError(problems + warnings)
     return LoadedManifests(documents=documents, warnings=sorted(warnings), digest=_digest(rendered),

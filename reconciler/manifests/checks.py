@@ -21,6 +21,9 @@ _CRON_NAMES: tuple[dict[str, int], ...] = ({}, {}, {}, {m: i + 1 for i, m in enu
 _FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
 
 
+URL_SAFE_VERSION = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
 def address_part(value: str) -> str:
     """Names that become part of an address (``launchplan/<project>/<domain>/<name>``): no '/', and
     not '-', which spells "no level" in attributes addresses."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reconciler.errors import ManifestError, ManifestProblem
 from reconciler.manifests.problems import pydantic_problems
@@ -67,6 +67,15 @@ class Prune(_Strict):
     attributes: bool = False
     workflows: bool = False
     backfills: bool = False
+    packages: bool = False  # refused when true: Admin cannot delete tasks or workflows
+
+    @field_validator("packages")
+    @classmethod
+    def _packages_are_never_pruned(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("Flyte Admin cannot delete tasks, workflows or launch plan versions, so packages are "
+                             "never pruned (remove prune.packages; unmanaged workflows stay listed)")
+        return value
 
 
 class RunConfig(_Strict):

@@ -17,7 +17,7 @@ from reconciler.manifests import models
 from reconciler.manifests.config import RunConfig
 from reconciler.manifests.problems import LinePath, closest, line_of, pydantic_problems
 from reconciler.model import state
-from reconciler.model.address import AddressError
+from reconciler.model.address import AddressError, package_address
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ def address_of(kind: str, document: Mapping[str, Any]) -> str:
             return state.workflow_address(text["project"], text["domain"], text["name"])
         if kind == "Attributes":
             return state.attributes_address(text["project"], text.get("domain"), text.get("workflow"), None)
+        if kind == "Package":
+            return package_address(text["project"], text["domain"], text["name"])
         if kind == "Backfill":
             launch_plan = spec.get("launchPlan") if isinstance(spec, Mapping) else None
             return state.backfill_address(text["project"], text["domain"], str(launch_plan or "?"), text["name"])

@@ -74,11 +74,19 @@ class WorkflowRef(Strict):
     version: Annotated[str, Field(min_length=1)] = "latest"
     project: Annotated[str, AfterValidator(checks.project_id)] | None = None
     domain: Domain | None = None
+    package: AddressName | None = None  # a Package of the same project-domain: its version is used
 
     @field_validator("version", mode="before")
     @classmethod
     def _version_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int | float) else value
+
+    @model_validator(mode="after")
+    def _package_sets_the_version(self) -> WorkflowRef:
+        if self.package is not None and self.model_fields_set & {"version", "project", "domain"}:
+            raise ValueError("a workflow from a package takes the package's version, project and domain "
+                             "(give only package and name)")
+        return self
 
 
 class Rate(Strict):
@@ -275,6 +283,16 @@ class Backfill(Strict):
 
 KINDS: dict[str, type[Strict]] = {"Project": Project, "LaunchPlan": LaunchPlan, "Attributes": Attributes,
                                   "Workflow": Workflow, "Backfill": Backfill}
+
+
+def _register_late_kinds() -> None:
+    # Kinds in modules of their own import this one for the shared pieces, so they join the table here.
+    from reconciler.manifests.package_model import Package
+
+    KINDS["Package"] = Package
+
+
+_register_late_kinds()
 ATTRIBUTE_KEYS = {"taskResources": "task_resource", "clusterResources": "cluster_resource",
                   "executionQueue": "execution_queue", "executionClusterLabel": "execution_cluster_label",
                   "pluginOverrides": "plugin_override", "workflowExecutionConfig": "workflow_execution_config",

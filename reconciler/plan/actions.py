@@ -183,6 +183,31 @@ class TerminateExecution(_Action):
     cause: str
 
 
+class UploadPackageArchive(_Action):
+    """Upload a package's fast-registration code archive through Admin's data proxy (before its tasks)."""
+
+    type: Literal["upload_package_archive"] = "upload_package_archive"
+    verbs: ClassVar[tuple[str, ...]] = (CREATE,)
+    project: str
+    domain: str
+    filename: str
+    md5: str  # base64, as the Content-MD5 header carries it
+    path: str  # where the archive was read at plan time (checked against md5 before the upload)
+
+
+class RegisterPackageEntity(_Action):
+    """Register one task, workflow or launch plan of a package (versions are immutable: create only)."""
+
+    type: Literal["register_package_entity"] = "register_package_entity"
+    verbs: ClassVar[tuple[str, ...]] = (CREATE,)
+    entity_kind: Literal["task", "workflow", "launchplan"]
+    entity: str
+    project: str
+    domain: str
+    version: str
+    request: str  # the serialized create request, base64
+
+
 Action = Annotated[
     CreateProject
     | UpdateProject
@@ -195,7 +220,9 @@ Action = Annotated[
     | DeleteAttributes
     | LaunchExecution
     | RecoverExecution
-    | TerminateExecution,
+    | TerminateExecution
+    | UploadPackageArchive
+    | RegisterPackageEntity,
     Field(discriminator="type"),
 ]
 
@@ -206,6 +233,8 @@ PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("projects", ("create_project", "update_project")),
     ("attribute deletions", ("delete_attributes",)),
     ("attributes", ("update_attributes",)),
+    # Per package, in plan order: its code archive, then tasks, workflows and launch plans.
+    ("packages", ("upload_package_archive", "register_package_entity")),
     ("launch plan versions", ("register_launch_plan",)),
     # A launch plan's named entity exists only once a version is registered.
     ("metadata", ("update_metadata",)),

@@ -20,6 +20,7 @@ from reconciler.plan.launchplans import plan_launch_plans
 from reconciler.plan.metadata import plan_workflow_metadata
 from reconciler.plan.model import Plan
 from reconciler.plan.options import PlanOptions
+from reconciler.plan.packages import plan_packages
 from reconciler.plan.projects import plan_projects
 from reconciler.plan.result import KindPlan
 
@@ -39,6 +40,7 @@ def build_plan(
     result.extend(plan_projects(desired, actual, options))
     result.extend(plan_workflow_metadata(desired, actual))
     result.extend(plan_attributes(desired, actual, options))
+    result.extend(plan_packages(desired, actual))
     result.extend(plan_launch_plans(desired, actual, options))
     backfill_plan, progress = plan_backfills(desired, actual, options)
     result.extend(backfill_plan)

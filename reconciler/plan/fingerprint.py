@@ -22,6 +22,9 @@ def _projection(address: str, body: Mapping[str, Any]) -> Any:
     # plan needs them, so a re-observation by address would see them differently and call a plan stale.
     if kind_of(address) == "launchplan":
         return {"activeVersions": sorted(body.get("activeVersions", []))}
+    # Packages: the entities still to register (re-read from the saved actions when checking freshness).
+    if kind_of(address) == "package":
+        return sorted(k for k, s in body.get("entities", {}).items() if s.get("state") == "absent")
     return body
 
 
