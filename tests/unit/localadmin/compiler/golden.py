@@ -112,3 +112,7 @@ def normalise_message(message: str) -> tuple[str, list[str]]:
         return _sort_lists(re.sub(r" ?: ?", ":", text))
 
     return clean(head), [clean(line) for line in lines]
+
+
+def json_list(name: str) -> list[dict]:
+    return json.loads((FIXTURES / name).read_text())  # type: ignore[no-any-return]
