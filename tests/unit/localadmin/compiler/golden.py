@@ -18,9 +18,12 @@ from functools import cache
 from pathlib import Path
 
 from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
+from flyteidl.core import compiler_pb2
 from google.protobuf import any_pb2, json_format
 from google.protobuf.internal import decoder
 from google.protobuf.message import Message
+
+from reconciler.localadmin.compiler import LaunchPlanInterface
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "compiled-workflows"
 KINDS: dict[str, type[Message]] = {
@@ -79,6 +82,22 @@ def golden_launch_plans() -> dict[str, launch_plan_pb2.LaunchPlan]:
                 plan = json_format.ParseDict(entry, launch_plan_pb2.LaunchPlan())
                 found[plan.id.name] = plan
     return found
+
+
+def registered(case: str) -> tuple[dict[str, compiler_pb2.CompiledTask], dict[str, LaunchPlanInterface]]:
+    """What the case's dependencies leave in an admin, by name: the compiled tasks and, for launch plans, the
+    interface the compiler sees (expected inputs/outputs as real Admin computed them)."""
+    tasks, plans = {}, {}
+    for dep in deps(case):
+        if isinstance(dep, task_pb2.TaskCreateRequest):
+            compiled = compiler_pb2.CompiledTask(template=dep.spec.template)
+            compiled.template.id.CopyFrom(dep.id)
+            tasks[dep.id.name] = compiled
+        elif isinstance(dep, launch_plan_pb2.LaunchPlanCreateRequest):
+            stored = golden_launch_plans()[dep.id.name]
+            plans[dep.id.name] = LaunchPlanInterface(dep.id, stored.closure.expected_inputs,
+                                                     stored.closure.expected_outputs)
+    return tasks, plans
 
 
 def golden_closure(case: str) -> dict:

@@ -5,8 +5,8 @@ closure or error can be compared with what a real flyteadmin v1.16.8 returned (n
 from __future__ import annotations
 
 import pytest
-from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
-from flyteidl.core import compiler_pb2, identifier_pb2
+from flyteidl.admin import workflow_pb2
+from flyteidl.core import identifier_pb2
 
 from reconciler.localadmin.compiler import (
     CompileErrors,
@@ -33,16 +33,7 @@ def replay(case: str) -> workflow_pb2.WorkflowClosure:
     request = golden.request(case)
     template = request.spec.template
     template.id.CopyFrom(request.id)
-    tasks, plans = {}, {}
-    for dep in golden.deps(case):
-        if isinstance(dep, task_pb2.TaskCreateRequest):
-            compiled = compiler_pb2.CompiledTask(template=dep.spec.template)
-            compiled.template.id.CopyFrom(dep.id)
-            tasks[dep.id.name] = compiled
-        elif isinstance(dep, launch_plan_pb2.LaunchPlanCreateRequest):
-            stored = golden.golden_launch_plans()[dep.id.name]
-            plans[dep.id.name] = LaunchPlanInterface(dep.id, stored.closure.expected_inputs,
-                                                     stored.closure.expected_outputs)
+    tasks, plans = golden.registered(case)
     task_ids, plan_ids = workflow_requirements(template, request.spec.sub_workflows)
     for ident in task_ids:
         if ident.name not in tasks:
