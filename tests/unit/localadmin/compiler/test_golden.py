@@ -10,7 +10,6 @@ from flyteidl.core import identifier_pb2
 
 from reconciler.localadmin.compiler import (
     CompileErrors,
-    LaunchPlanInterface,
     compile_workflow,
     go_text,
     workflow_requirements,
