@@ -1,6 +1,7 @@
 """The workflow compiler's cost: milliseconds per workflow over the golden flytekit workflows of
 tests/fixtures/compiled-workflows (linear chains, fan-out/in, branches, maps, sub-workflows, launch-plan
-nodes, dataclasses, unions), inputs prepared beforehand as CreateWorkflow has them. Target: < 2 ms."""
+nodes, dataclasses, unions), inputs prepared beforehand as CreateWorkflow has them. Target: < 2 ms.
+CPU time of this process (the machine is shared; wall time is printed too)."""
 
 from __future__ import annotations
 
@@ -21,16 +22,17 @@ def compiler_timing() -> str:
         task_ids, plan_ids = workflow_requirements(request.spec.template, request.spec.sub_workflows)
         prepared.append((request.spec.template, request.spec.sub_workflows, [tasks[i.name] for i in task_ids],
                          [plans[i.name] for i in plan_ids]))
-    per_round = []
+    cpu, wall = [], []
     for _ in range(ROUNDS):
-        started = time.perf_counter()
+        cpu_start, wall_start = time.process_time(), time.perf_counter()
         for template, subs, tasks_in, plans_in in prepared:
             compile_workflow(template, subs, tasks_in, plans_in)
-        per_round.append((time.perf_counter() - started) / len(prepared))
-    per_round.sort()
-    median, worst = per_round[len(per_round) // 2] * 1000, per_round[-1] * 1000
-    return (f"workflow compiler: {median:.2f} ms per workflow (median of {ROUNDS} rounds over {len(prepared)} "
-            f"golden workflows; slowest round {worst:.2f} ms; target < 2 ms)")
+        cpu.append((time.process_time() - cpu_start) / len(prepared) * 1000)
+        wall.append((time.perf_counter() - wall_start) / len(prepared) * 1000)
+    cpu.sort()
+    wall.sort()
+    return (f"workflow compiler: {cpu[ROUNDS // 2]:.2f} ms CPU per workflow (median of {ROUNDS} rounds over "
+            f"{len(prepared)} golden workflows; wall {wall[ROUNDS // 2]:.2f} ms; target < 2 ms)")
 
 
 if __name__ == "__main__":

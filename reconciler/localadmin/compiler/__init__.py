@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from flyteidl.core import compiler_pb2, identifier_pb2, workflow_pb2
 
 from reconciler.localadmin.compiler import errors as e
-from reconciler.localadmin.compiler.errors import CompileError, CompileErrors
+from reconciler.localadmin.compiler.errors import CompileError, CompileErrors, ErrorScope
 from reconciler.localadmin.compiler.gotext import go_text
 from reconciler.localadmin.compiler.graph import Context, IdKey, LaunchPlanInterface, id_key
 from reconciler.localadmin.compiler.requirements import references
@@ -23,13 +23,13 @@ __all__ = ["CompileError", "CompileErrors", "LaunchPlanInterface", "compile_work
            "workflow_requirements"]
 
 
-def _index(sub_workflows: Iterable[workflow_pb2.WorkflowTemplate], errs: CompileErrors
+def _index(sub_workflows: Iterable[workflow_pb2.WorkflowTemplate], errs: ErrorScope
            ) -> tuple[list[compiler_pb2.CompiledWorkflow], dict[IdKey, compiler_pb2.CompiledWorkflow]]:
     compiled = [compiler_pb2.CompiledWorkflow(template=sub) for sub in sub_workflows]
     index: dict[IdKey, compiler_pb2.CompiledWorkflow] = {}
     for sub in compiled:
         if not sub.template.HasField("id"):
-            raise errs
+            raise CompileErrors(errs)
         key = id_key(sub.template.id)
         if key in index:
             text = go_text(sub.template.id)
@@ -37,7 +37,7 @@ def _index(sub_workflows: Iterable[workflow_pb2.WorkflowTemplate], errs: Compile
         else:
             index[key] = sub
     if errs.has_errors:
-        raise errs
+        raise CompileErrors(errs)
     return compiled, index
 
 
@@ -45,11 +45,11 @@ def workflow_requirements(template: workflow_pb2.WorkflowTemplate,
                           sub_workflows: Iterable[workflow_pb2.WorkflowTemplate]
                           ) -> tuple[list[identifier_pb2.Identifier], list[identifier_pb2.Identifier]]:
     """(task ids, launch plan ids) the spec references, sub-workflows followed; sorted as the Go compiler does."""
-    errs = CompileErrors()
+    errs = ErrorScope()
     _, index = _index(sub_workflows, errs)
     found = references(template, index, True, errs)
     if errs.has_errors:
-        raise errs
+        raise CompileErrors(errs)
     return found
 
 
@@ -57,14 +57,14 @@ def compile_workflow(template: workflow_pb2.WorkflowTemplate, sub_workflows: Ite
                      tasks: Iterable[compiler_pb2.CompiledTask], launch_plans: Iterable[LaunchPlanInterface]
                      ) -> compiler_pb2.CompiledWorkflowClosure:
     """``CompileWorkflow``: the closure of ``template`` (whose id must be set); raises ``CompileErrors``."""
-    errs = CompileErrors()
+    errs = ErrorScope()
     closure = compiler_pb2.CompiledWorkflowClosure()
     closure.primary.template.CopyFrom(template)
     task_index = {}
     for task in tasks:
         if not task.HasField("template") or not task.template.HasField("id"):
             e.value_required(errs, "task", "Template.Id")
-            raise errs
+            raise CompileErrors(errs)
         key = id_key(task.template.id)
         if key not in task_index:
             task_index[key] = closure.tasks.add(template=task.template).template
@@ -78,10 +78,10 @@ def compile_workflow(template: workflow_pb2.WorkflowTemplate, sub_workflows: Ite
         if id_key(ident) not in task_index:
             e.task_not_found(errs, "start-node", go_text(ident))
     if errs.has_errors:
-        raise errs
+        raise CompileErrors(errs)
     closure.sub_workflows.extend(compiled)
     context = Context(sub_workflows={id_key(s.template.id): s for s in closure.sub_workflows},
                       tasks=task_index, launch_plans=plans)
     if validate_workflow(context, closure.primary, errs.scope()) is None:
-        raise errs
+        raise CompileErrors(errs)
     return closure

@@ -14,7 +14,7 @@ from flyteidl.core.types_pb2 import LiteralType
 
 from reconciler.localadmin.compiler import errors as e
 from reconciler.localadmin.compiler.castable import castable
-from reconciler.localadmin.compiler.errors import CompileErrors
+from reconciler.localadmin.compiler.errors import ErrorScope
 from reconciler.localadmin.compiler.gotext import go_text
 from reconciler.localadmin.compiler.graph import START_NODE, NodeBuilder, WorkflowBuilder
 
@@ -68,7 +68,7 @@ def is_optional(variable: Variable) -> bool:
     return any(v.simple == types_pb2.NONE for v in variable.type.union_type.variants)
 
 
-def effective_outputs(node: NodeBuilder, errs: CompileErrors) -> interface_pb2.VariableMap | None:
+def effective_outputs(node: NodeBuilder, errs: ErrorScope) -> interface_pb2.VariableMap | None:
     """The node's outputs under their aliases; None when the node has no interface."""
     aliases: dict[str, str] = {}
     for alias in node.proto.output_aliases:
@@ -93,7 +93,7 @@ def effective_outputs(node: NodeBuilder, errs: CompileErrors) -> interface_pb2.V
     return params
 
 
-def validate_output_var(node: NodeBuilder, name: str, errs: CompileErrors) -> Variable | None:
+def validate_output_var(node: NodeBuilder, name: str, errs: ErrorScope) -> Variable | None:
     scope = errs.scope()
     outputs = effective_outputs(node, scope.scope())
     if scope.has_errors:
@@ -104,7 +104,7 @@ def validate_output_var(node: NodeBuilder, name: str, errs: CompileErrors) -> Va
     return param
 
 
-def _node_for(w: WorkflowBuilder, node_id: str, errs: CompileErrors) -> NodeBuilder | None:
+def _node_for(w: WorkflowBuilder, node_id: str, errs: ErrorScope) -> NodeBuilder | None:
     if not node_id:
         return w.nodes.get(START_NODE)
     found = w.nodes.get(node_id)
@@ -114,7 +114,7 @@ def _node_for(w: WorkflowBuilder, node_id: str, errs: CompileErrors) -> NodeBuil
 
 
 def _resolve_promise(w: WorkflowBuilder, node: NodeBuilder, param: str, promise: object, expected: LiteralType,
-                     errs: CompileErrors, check_types: bool) -> tuple[LiteralType | None, list[str], bool]:
+                     errs: ErrorScope, check_types: bool) -> tuple[LiteralType | None, list[str], bool]:
     up = _node_for(w, promise.node_id, errs.scope())  # type: ignore[attr-defined]
     if up is not None:
         var = promise.var  # type: ignore[attr-defined]
@@ -123,14 +123,19 @@ def _resolve_promise(w: WorkflowBuilder, node: NodeBuilder, param: str, promise:
             errs.collect("SyntaxError", node.id, f"Failed to parse element [{var}].")
             return None, [], not errs.has_errors
         index, name = matches[0].group("index"), matches[0].group("var")
-        in_var = f"{node.proto.metadata.name}.{param}" if node.has_metadata else param
-        out_var = f"{up.proto.metadata.name}.{var}" if up.has_metadata else var
+
+        def in_var() -> str:  # the names in MismatchingTypes texts (built only for an error)
+            return f"{node.proto.metadata.name}.{param}" if node.has_metadata else param
+
+        def out_var() -> str:
+            return f"{up.proto.metadata.name}.{var}" if up.has_metadata else var  # type: ignore[union-attr]
+
         output = validate_output_var(up, name, errs.scope())
         if output is not None:
             source = output.type
             if index is not None:
                 if source.WhichOneof("type") != "collection_type":
-                    e.mismatching_variables(errs, node.id, out_var, type_text(output.type), in_var,
+                    e.mismatching_variables(errs, node.id, out_var(), type_text(output.type), in_var(),
                                             type_text(expected))
                 else:
                     source = source.collection_type
@@ -150,21 +155,21 @@ def _resolve_promise(w: WorkflowBuilder, node: NodeBuilder, param: str, promise:
             if not check_types or castable(source, expected):
                 promise.node_id = up.id  # type: ignore[attr-defined]
                 return output.type, [up.id], True
-            e.mismatching_variables(errs, node.id, out_var, type_text(source), in_var, type_text(expected))
+            e.mismatching_variables(errs, node.id, out_var(), type_text(source), in_var(), type_text(expected))
             return None, [], not errs.has_errors
     e.parameter_not_bound(errs, node.id, param)
     return None, [], not errs.has_errors
 
 
 def validate_binding(w: WorkflowBuilder, node: NodeBuilder, param: str, binding: literals_pb2.BindingData,
-                     expected: LiteralType, errs: CompileErrors, check_types: bool
+                     expected: LiteralType, errs: ErrorScope, check_types: bool
                      ) -> tuple[LiteralType | None, list[str], bool]:
     kind = binding.WhichOneof("value")
     if kind not in ("scalar", "promise") and expected.WhichOneof("type") == "union_type":
         match: tuple[LiteralType | None, list[str], bool] | None = None
         match_type = None
         for variant in expected.union_type.variants:
-            attempt = validate_binding(w, node, param, binding, variant, CompileErrors(), check_types)
+            attempt = validate_binding(w, node, param, binding, variant, ErrorScope(), check_types)
             if attempt[2]:
                 if match is not None:
                     errs.collect("AmbiguousBindingUnionValue", node.id,
@@ -228,8 +233,9 @@ def _camel(name: str) -> str:
 
 def validate_bindings(w: WorkflowBuilder, node: NodeBuilder, bindings: object,
                       params: interface_pb2.VariableMap | None, check_types: bool, direction: int,
-                      errs: CompileErrors) -> interface_pb2.VariableMap:
-    """Check ``bindings`` against ``params``, add the edges they imply; returns the types they resolved to."""
+                      errs: ErrorScope, resolve: bool = False) -> interface_pb2.VariableMap:
+    """Check ``bindings`` against ``params``, add the edges they imply; with ``resolve``, returns the types
+    they resolved to (the interface of branch and gate nodes)."""
     resolved = interface_pb2.VariableMap()
     provided: set[str] = set()
     variables = params.variables if params is not None else {}
@@ -249,11 +255,14 @@ def validate_bindings(w: WorkflowBuilder, node: NodeBuilder, bindings: object,
             if ok:
                 for up in upstream:
                     w.add_edge(up, node.id, direction)
+                if not resolve:
+                    continue
                 if resolved_type is not None:
                     resolved.variables[binding.var].type.CopyFrom(resolved_type)
                 else:
                     resolved.variables[binding.var].SetInParent()
-    for name, variable in variables.items():
-        if name not in provided and not is_optional(variable):
-            e.parameter_not_bound(errs, node.id, name)
+    if len(provided) < len(variables):
+        for name in variables:
+            if name not in provided and not is_optional(variables[name]):
+                e.parameter_not_bound(errs, node.id, name)
     return resolved

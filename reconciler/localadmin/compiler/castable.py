@@ -77,10 +77,13 @@ def _trivial(downstream: LiteralType, upstream: LiteralType) -> bool:
     if _kind(upstream) == "simple" and upstream.simple == _STRUCT and _kind(downstream) == "simple" \
             and downstream.simple == _STRUCT:
         return _structs_castable(upstream, downstream)
+    extras = ("structure", "metadata", "annotation")
+    if not any(upstream.HasField(f) or downstream.HasField(f) for f in extras):
+        return upstream == downstream
     up, down = LiteralType(), LiteralType()
     up.CopyFrom(upstream)
     down.CopyFrom(downstream)
-    for field in ("structure", "metadata", "annotation"):
+    for field in extras:
         up.ClearField(field)
         down.ClearField(field)
     return up == down

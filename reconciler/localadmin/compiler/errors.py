@@ -21,26 +21,24 @@ class CompileError:
         return f"Code: {self.code}, Node Id: {self.node_id}, Description: {self.description}"
 
 
-class CompileErrors(Exception):
-    """A scope of collected errors; the root one is raised when compiling fails."""
+class ErrorScope:
+    """A scope of collected errors; every scope shares its root's set of errors."""
+    __slots__ = ("_count", "_found", "_parent")
 
-    def __init__(self, parent: CompileErrors | None = None) -> None:
-        super().__init__()
+    def __init__(self, parent: ErrorScope | None = None) -> None:
         self._parent = parent
-        self._found: dict[CompileError, None] = {}
         self._count = 0
+        self._found: dict[CompileError, None] = {} if parent is None else parent._found
 
-    def scope(self) -> CompileErrors:
-        return CompileErrors(self)
+    def scope(self) -> ErrorScope:
+        return ErrorScope(self)
 
     def collect(self, code: str, node_id: str, description: str) -> None:
-        scope: CompileErrors | None = self
-        root = self
+        scope: ErrorScope | None = self
         while scope is not None:
             scope._count += 1
-            root = scope
             scope = scope._parent
-        root._found[CompileError(code, node_id, description)] = None
+        self._found[CompileError(code, node_id, description)] = None
 
     @property
     def has_errors(self) -> bool:
@@ -48,10 +46,7 @@ class CompileErrors(Exception):
 
     @property
     def errors(self) -> list[CompileError]:
-        root = self
-        while root._parent is not None:
-            root = root._parent
-        return sorted(root._found, key=lambda e: (e.code, str(e)))
+        return sorted(self._found, key=lambda e: (e.code, str(e)))
 
     def __str__(self) -> str:
         found = self.errors
@@ -60,43 +55,58 @@ class CompileErrors(Exception):
         return "".join(lines)
 
 
+class CompileErrors(Exception):
+    """Raised when a workflow does not compile; its text is the Go compiler's error list."""
+
+    def __init__(self, collected: ErrorScope) -> None:
+        super().__init__()
+        self.collected = collected
+
+    @property
+    def errors(self) -> list[CompileError]:
+        return self.collected.errors
+
+    def __str__(self) -> str:
+        return str(self.collected)
+
+
 # The texts of flytepropeller's error constructors (compiler/errors/compiler_errors.go), by code.
-def value_required(errs: CompileErrors, node_id: str, param: str) -> None:
+def value_required(errs: ErrorScope, node_id: str, param: str) -> None:
     errs.collect("ValueRequired", node_id, f"Value required [{param}].")
 
 
-def parameter_not_bound(errs: CompileErrors, node_id: str, param: str) -> None:
+def parameter_not_bound(errs: ErrorScope, node_id: str, param: str) -> None:
     errs.collect("ParameterNotBound", node_id, f"Parameter not bound [{param}].")
 
 
-def variable_not_found(errs: CompileErrors, node_id: str, variable: str) -> None:
+def variable_not_found(errs: ErrorScope, node_id: str, variable: str) -> None:
     errs.collect("VariableNameNotFound", node_id, f"Variable [{variable}] not found on node [{node_id}].")
 
 
-def workflow_not_found(errs: CompileErrors, node_id: str, reference: str) -> None:
+def workflow_not_found(errs: ErrorScope, node_id: str, reference: str) -> None:
     errs.collect("WorkflowReferenceNotFound", node_id, f"Referenced Workflow [{reference}] not found.")
 
 
-def task_not_found(errs: CompileErrors, node_id: str, reference: str) -> None:
+def task_not_found(errs: ErrorScope, node_id: str, reference: str) -> None:
     errs.collect("TaskReferenceNotFound", node_id, f"Referenced Task [{reference}] not found.")
 
 
-def node_not_found(errs: CompileErrors, node_id: str) -> None:
+def node_not_found(errs: ErrorScope, node_id: str) -> None:
     errs.collect("NodeReferenceNotFound", node_id, f"Referenced node [{node_id}] not found.")
 
 
-def mismatching_types(errs: CompileErrors, node_id: str, variable: str, from_type: str, to_type: str) -> None:
+def mismatching_types(errs: ErrorScope, node_id: str, variable: str, from_type: str, to_type: str) -> None:
     errs.collect("MismatchingTypes", node_id,
                  f"Variable [{variable}] (type [{from_type}]) doesn't match expected type [{to_type}].")
 
 
-def mismatching_variables(errs: CompileErrors, node_id: str, out_var: str, out_type: str, in_var: str,
+def mismatching_variables(errs: ErrorScope, node_id: str, out_var: str, out_type: str, in_var: str,
                           in_type: str) -> None:
     errs.collect("MismatchingTypes", node_id,
                  f"The output variable '{out_var}' has type [{out_type}], but it's assigned to the input variable "
                  f"'{in_var}' which has type type [{in_type}].")
 
 
-def mismatching_bindings(errs: CompileErrors, node_id: str, param: str, expected: str, received: str) -> None:
+def mismatching_bindings(errs: ErrorScope, node_id: str, param: str, expected: str, received: str) -> None:
     errs.collect("MismatchingBindings", node_id,
                  f"Input [{param}] on node [{node_id}] expects bindings of type [{expected}].  Received [{received}]")

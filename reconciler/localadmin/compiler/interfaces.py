@@ -11,12 +11,12 @@ from flyteidl.core.interface_pb2 import VariableMap
 
 from reconciler.localadmin.compiler import errors as e
 from reconciler.localadmin.compiler.bindings import type_text, validate_bindings
-from reconciler.localadmin.compiler.errors import CompileErrors
+from reconciler.localadmin.compiler.errors import ErrorScope
 from reconciler.localadmin.compiler.gotext import go_text
 from reconciler.localadmin.compiler.graph import UPSTREAM, Iface, NodeBuilder, WorkflowBuilder, empty_iface, id_key
 
 
-def validate_interface(node_id: str, iface: Iface, errs: CompileErrors) -> bool:
+def validate_interface(node_id: str, iface: Iface, errs: ErrorScope) -> bool:
     """Fill a missing or empty side with an empty map (in the message it belongs to); check names and types."""
     for side in ("inputs", "outputs"):
         variables = getattr(iface, side)
@@ -34,7 +34,7 @@ def validate_interface(node_id: str, iface: Iface, errs: CompileErrors) -> bool:
     return not errs.has_errors
 
 
-def _launch_plan_iface(w: WorkflowBuilder, node: NodeBuilder, errs: CompileErrors) -> Iface | None:
+def _launch_plan_iface(w: WorkflowBuilder, node: NodeBuilder, errs: ErrorScope) -> Iface | None:
     ref = node.proto.workflow_node.launchplan_ref
     plan = w.launch_plans.get(id_key(ref))
     if plan is None:
@@ -52,7 +52,7 @@ def _launch_plan_iface(w: WorkflowBuilder, node: NodeBuilder, errs: CompileError
     return Iface(exposed, plan.expected_outputs)
 
 
-def _workflow_iface(w: WorkflowBuilder, node: NodeBuilder, errs: CompileErrors) -> Iface | None:
+def _workflow_iface(w: WorkflowBuilder, node: NodeBuilder, errs: ErrorScope) -> Iface | None:
     workflow_node = node.proto.workflow_node
     reference = workflow_node.WhichOneof("reference")
     if reference == "launchplan_ref" and id_key(workflow_node.launchplan_ref) == id_key(w.template.id):
@@ -75,11 +75,11 @@ def _workflow_iface(w: WorkflowBuilder, node: NodeBuilder, errs: CompileErrors) 
     return None
 
 
-def _gate_iface(w: WorkflowBuilder, node: NodeBuilder, errs: CompileErrors) -> Iface | None:
+def _gate_iface(w: WorkflowBuilder, node: NodeBuilder, errs: ErrorScope) -> Iface | None:
     gate = node.proto.gate_node
     condition = gate.WhichOneof("condition")
     if condition == "approve":
-        resolved = validate_bindings(w, node, node.inputs, VariableMap(), False, UPSTREAM, errs.scope())
+        resolved = validate_bindings(w, node, node.inputs, VariableMap(), False, UPSTREAM, errs.scope(), resolve=True)
         return Iface(resolved, resolved)
     if condition == "signal":
         if not gate.signal.HasField("type"):
@@ -97,7 +97,7 @@ def _gate_iface(w: WorkflowBuilder, node: NodeBuilder, errs: CompileErrors) -> I
     return None
 
 
-def underlying_interface(w: WorkflowBuilder, node: NodeBuilder, errs: CompileErrors) -> Iface | None:
+def underlying_interface(w: WorkflowBuilder, node: NodeBuilder, errs: ErrorScope) -> Iface | None:
     """``ValidateUnderlyingInterface``: the node's interface, computed once; None when it has errors."""
     if node.interface is not None:
         return node.interface
@@ -131,7 +131,7 @@ def underlying_interface(w: WorkflowBuilder, node: NodeBuilder, errs: CompileErr
     return iface if not errs.has_errors else None
 
 
-def _branch_iface(w: WorkflowBuilder, node: NodeBuilder, errs: CompileErrors) -> Iface | None:
+def _branch_iface(w: WorkflowBuilder, node: NodeBuilder, errs: ErrorScope) -> Iface | None:
     if not node.proto.HasField("branch_node"):
         e.value_required(errs, node.id, "Branch")
         return None
@@ -175,7 +175,7 @@ def _branch_iface(w: WorkflowBuilder, node: NodeBuilder, errs: CompileErrors) ->
             elif theirs.type != mine.type:
                 e.mismatching_types(errs, sub.id, name, type_text(theirs.type), type_text(mine.type))
 
-    inputs = validate_bindings(w, node, node.inputs, VariableMap(), False, UPSTREAM, errs.scope())
+    inputs = validate_bindings(w, node, node.inputs, VariableMap(), False, UPSTREAM, errs.scope(), resolve=True)
     if errs.has_errors or first is None:
         return None
     outputs = VariableMap()

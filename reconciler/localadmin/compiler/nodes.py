@@ -11,7 +11,7 @@ from reconciler.localadmin.compiler.bindings import (
     type_text,
     validate_bindings,
 )
-from reconciler.localadmin.compiler.errors import CompileErrors
+from reconciler.localadmin.compiler.errors import ErrorScope
 from reconciler.localadmin.compiler.gotext import go_text
 from reconciler.localadmin.compiler.graph import (
     BIDIRECTIONAL,
@@ -26,7 +26,7 @@ from reconciler.localadmin.compiler.graph import (
 from reconciler.localadmin.compiler.interfaces import underlying_interface
 
 
-def add_edges(w: WorkflowBuilder, node: NodeBuilder, direction: int, errs: CompileErrors) -> None:
+def add_edges(w: WorkflowBuilder, node: NodeBuilder, direction: int, errs: ErrorScope) -> None:
     """Edges from ``upstream_node_ids`` (not for branch sub-nodes) and from the node's bindings."""
     if node.interface is None:  # its interface failed: no edges
         return
@@ -36,7 +36,7 @@ def add_edges(w: WorkflowBuilder, node: NodeBuilder, direction: int, errs: Compi
     validate_bindings(w, node, node.inputs, node.interface.inputs, True, direction, errs.scope())
 
 
-def _operand_type(node: NodeBuilder, name: str, operand: condition_pb2.Operand, errs: CompileErrors) -> object:
+def _operand_type(node: NodeBuilder, name: str, operand: condition_pb2.Operand, errs: ErrorScope) -> object:
     kind = operand.WhichOneof("val")
     if kind == "primitive":
         return literal_type_for_primitive(operand.primitive)
@@ -55,7 +55,7 @@ def _operand_type(node: NodeBuilder, name: str, operand: condition_pb2.Operand, 
 
 
 def validate_condition(node: NodeBuilder, expression: condition_pb2.BooleanExpression | None,
-                       errs: CompileErrors) -> None:
+                       errs: ErrorScope) -> None:
     if expression is None:
         errs.collect("BranchNodeHasNoCondition", node.id, "One of the branches on the node doesn't have a condition.")
         return
@@ -85,7 +85,7 @@ def validate_condition(node: NodeBuilder, expression: condition_pb2.BooleanExpre
         e.value_required(errs, node.id, "Expr")
 
 
-def _validate_branch(w: WorkflowBuilder, node: NodeBuilder, errs: CompileErrors) -> list[NodeBuilder] | None:
+def _validate_branch(w: WorkflowBuilder, node: NodeBuilder, errs: ErrorScope) -> list[NodeBuilder] | None:
     if_else = node.proto.branch_node.if_else
     if not if_else.HasField("case"):
         errs.collect("BranchNodeHasNoCondition", node.id, "One of the branches on the node doesn't have a condition.")
@@ -108,7 +108,7 @@ def _validate_branch(w: WorkflowBuilder, node: NodeBuilder, errs: CompileErrors)
     return found if not errs.has_errors else None
 
 
-def validate_node(w: WorkflowBuilder, node: NodeBuilder, errs: CompileErrors) -> bool:
+def validate_node(w: WorkflowBuilder, node: NodeBuilder, errs: ErrorScope) -> bool:
     """``ValidateNode``: interface, outputs, sorted upstream ids, branches, sub-workflows, task references."""
     if not node.id:
         e.value_required(errs, "<node>", "Id")

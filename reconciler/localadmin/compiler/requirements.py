@@ -9,7 +9,7 @@ from __future__ import annotations
 from flyteidl.core import compiler_pb2, identifier_pb2, workflow_pb2
 
 from reconciler.localadmin.compiler import errors as e
-from reconciler.localadmin.compiler.errors import CompileErrors
+from reconciler.localadmin.compiler.errors import ErrorScope
 from reconciler.localadmin.compiler.gotext import go_text
 from reconciler.localadmin.compiler.graph import IdKey, id_key
 
@@ -17,7 +17,7 @@ Found = dict[IdKey, identifier_pb2.Identifier]
 
 
 def _node(node: workflow_pb2.Node, subs: dict[IdKey, compiler_pb2.CompiledWorkflow], tasks: Found, plans: Found,
-          follow: set[IdKey] | None, errs: CompileErrors) -> None:
+          follow: set[IdKey] | None, errs: ErrorScope) -> None:
     kind = node.WhichOneof("target")
     if kind == "task_node":
         if node.task_node.HasField("reference_id"):
@@ -46,7 +46,7 @@ def _node(node: workflow_pb2.Node, subs: dict[IdKey, compiler_pb2.CompiledWorkfl
 
 
 def _workflow(template: workflow_pb2.WorkflowTemplate, subs: dict[IdKey, compiler_pb2.CompiledWorkflow],
-              tasks: Found, plans: Found, follow: set[IdKey] | None, errs: CompileErrors) -> None:
+              tasks: Found, plans: Found, follow: set[IdKey] | None, errs: ErrorScope) -> None:
     for node in template.nodes:
         _node(node, subs, tasks, plans, follow, errs)
     if template.HasField("failure_node"):
@@ -54,7 +54,7 @@ def _workflow(template: workflow_pb2.WorkflowTemplate, subs: dict[IdKey, compile
 
 
 def references(template: workflow_pb2.WorkflowTemplate, subs: dict[IdKey, compiler_pb2.CompiledWorkflow],
-               follow_sub_workflows: bool, errs: CompileErrors
+               follow_sub_workflows: bool, errs: ErrorScope
                ) -> tuple[list[identifier_pb2.Identifier], list[identifier_pb2.Identifier]]:
     """(task ids, launch plan ids), each sorted by resource type, project, domain, name, version."""
     tasks: Found = {}

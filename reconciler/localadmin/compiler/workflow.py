@@ -11,7 +11,7 @@ from __future__ import annotations
 from flyteidl.core import compiler_pb2, workflow_pb2
 
 from reconciler.localadmin.compiler.bindings import validate_bindings
-from reconciler.localadmin.compiler.errors import CompileErrors
+from reconciler.localadmin.compiler.errors import ErrorScope
 from reconciler.localadmin.compiler.gotext import go_text
 from reconciler.localadmin.compiler.graph import (
     BIDIRECTIONAL,
@@ -31,7 +31,7 @@ from reconciler.localadmin.compiler.requirements import references
 
 def _visible_references(w: WorkflowBuilder) -> None:
     """The tasks and launch plans this workflow's own nodes reference (not its sub-workflows')."""
-    task_ids, plan_ids = references(w.template, w.context.sub_workflows, False, CompileErrors())
+    task_ids, plan_ids = references(w.template, w.context.sub_workflows, False, ErrorScope())
     for key in map(id_key, task_ids):
         if key in w.context.tasks:
             w.tasks[key] = w.context.tasks[key]
@@ -40,7 +40,7 @@ def _visible_references(w: WorkflowBuilder) -> None:
             w.launch_plans[key] = w.context.launch_plans[key]
 
 
-def _check_reachable(w: WorkflowBuilder, errs: CompileErrors) -> None:
+def _check_reachable(w: WorkflowBuilder, errs: ErrorScope) -> None:
     visited: set[str] = set()
     visiting: list[str] = []
     done: set[str] = set()  # explored without finding a cycle: no need to walk it again
@@ -90,7 +90,7 @@ def _write_back(w: WorkflowBuilder, start: workflow_pb2.Node, end: workflow_pb2.
             target[node_id].ids.extend(sorted(ids))
 
 
-def validate_workflow(context: Context, core: compiler_pb2.CompiledWorkflow, errs: CompileErrors
+def validate_workflow(context: Context, core: compiler_pb2.CompiledWorkflow, errs: ErrorScope
                       ) -> WorkflowBuilder | None:
     """``ValidateWorkflow``: compile ``core.template`` in place; None when it has errors."""
     template = core.template
