@@ -3,7 +3,17 @@
 Pure functions from protobuf to protobuf (no I/O): ``workflow_requirements`` lists the tasks and launch plans
 a spec needs (the caller loads them), ``compile_workflow`` produces the ``CompiledWorkflowClosure`` flyteadmin
 stores, or raises ``CompileErrors`` whose text is the Go compiler's (``Collected Errors: N`` ...).
-The rules and error texts follow ``flytepropeller/pkg/compiler`` at v1.16.8; see the modules for each part.
+The rules and error texts follow ``flytepropeller/pkg/compiler`` at v1.16.8, its quirks included (a repeated
+node id keeps the first node, a cycle no node can start is "unreachable nodes", a failed node interface
+cascades into further errors). Modules: ``workflow`` (the graph), ``nodes``, ``interfaces``, ``bindings``,
+``castable`` (type compatibility), ``requirements``, ``errors``, ``gotext`` (Go's text format for messages).
+
+Deliberate differences:
+- where Go iterates a map at random, this follows a fixed order: unreachable nodes are listed sorted, the
+  cycle search visits neighbours sorted; Go's text format puts one or two spaces between fields, here one;
+- a dataclass (STRUCT) type whose JSON schema differs from the input's is checked with a subset of
+  json-schema-compare's rules (type, properties, required, items);
+- a sub-workflow that references itself is walked once when listing requirements (Go recurses forever).
 """
 
 from __future__ import annotations

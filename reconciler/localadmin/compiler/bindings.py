@@ -61,6 +61,11 @@ def literal_type_for_scalar(scalar: literals_pb2.Scalar) -> LiteralType | None:
     return None
 
 
+def _untyped_dataset(scalar: literals_pb2.Scalar) -> bool:
+    """A structured dataset without metadata: Go types it with a nil dataset type, which fits no input."""
+    return scalar.WhichOneof("value") == "structured_dataset" and not scalar.structured_dataset.HasField("metadata")
+
+
 def is_optional(variable: Variable) -> bool:
     """A union with a NONE variant; as in Go, a non-simple variant reads as NONE too."""
     if variable.type.WhichOneof("type") != "union_type":
@@ -212,7 +217,7 @@ def validate_binding(w: WorkflowBuilder, node: NodeBuilder, param: str, binding:
             value_kind = binding.scalar.WhichOneof("value")
             received = f"*core.Scalar_{_camel(value_kind)}" if value_kind else "<nil>"
             errs.collect("UnrecognizedValue", node.id, f"Unrecognized value [{received}].")
-        elif check_types and not castable(literal_type, expected):
+        elif check_types and (_untyped_dataset(binding.scalar) or not castable(literal_type, expected)):
             e.mismatching_types(errs, node.id, param, type_text(literal_type), type_text(expected))
         if expected.WhichOneof("type") == "enum_type":
             value = binding.scalar.primitive.string_value

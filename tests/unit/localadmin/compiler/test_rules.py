@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flyteidl.core import condition_pb2, identifier_pb2, interface_pb2, literals_pb2
+from flyteidl.core import condition_pb2, identifier_pb2, interface_pb2, literals_pb2, types_pb2
 from flyteidl.core import workflow_pb2 as wf
 from google.protobuf import duration_pb2
 
@@ -326,3 +326,13 @@ def test_errors_are_listed_sorted_by_code_then_text() -> None:
         ]
     else:
         raise AssertionError("compiled")
+
+
+def test_a_structured_dataset_literal_without_metadata_fits_no_input() -> None:
+    frame = task("frame", {"df": types_pb2.LiteralType(structured_dataset_type=types_pb2.StructuredDatasetType())})
+    typed = literals_pb2.BindingData(scalar=literals_pb2.Scalar(structured_dataset=literals_pb2.StructuredDataset(
+        uri="s3://x", metadata=literals_pb2.StructuredDatasetMetadata())))
+    compile_(template("t", [task_node("n0", "frame", df=typed)]), [frame])
+    untyped = literals_pb2.BindingData(scalar=literals_pb2.Scalar(
+        structured_dataset=literals_pb2.StructuredDataset(uri="s3://x")))
+    assert errors_of(template("t", [task_node("n0", "frame", df=untyped)]), [frame]) == [("MismatchingTypes", "n0")]
