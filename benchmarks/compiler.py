@@ -32,7 +32,8 @@ def compiler_timing() -> str:
     cpu.sort()
     wall.sort()
     return (f"workflow compiler: {cpu[ROUNDS // 2]:.2f} ms CPU per workflow (median of {ROUNDS} rounds over "
-            f"{len(prepared)} golden workflows; wall {wall[ROUNDS // 2]:.2f} ms; target < 2 ms)")
+            f"{len(prepared)} golden workflows; best round {cpu[0]:.2f} ms; wall median {wall[ROUNDS // 2]:.2f} ms, "
+            f"best {wall[0]:.2f} ms; target < 2 ms)")
 
 
 if __name__ == "__main__":

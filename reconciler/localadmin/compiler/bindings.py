@@ -19,6 +19,7 @@ from reconciler.localadmin.compiler.gotext import go_text
 from reconciler.localadmin.compiler.graph import START_NODE, NodeBuilder, WorkflowBuilder
 
 _VAR_NAME = re.compile(r"(\[(?P<index>\d+)\]\.)?(?P<var>\w+)", re.ASCII)
+_WORD = re.compile(r"\w+", re.ASCII)
 _PRIMITIVE_TYPES = {"integer": types_pb2.INTEGER, "float_value": types_pb2.FLOAT, "string_value": types_pb2.STRING,
                     "boolean": types_pb2.BOOLEAN, "datetime": types_pb2.DATETIME, "duration": types_pb2.DURATION}
 
@@ -118,30 +119,30 @@ def _node_for(w: WorkflowBuilder, node_id: str, errs: ErrorScope) -> NodeBuilder
     return found
 
 
+def _qualified(node: NodeBuilder, var: str) -> str:
+    """A variable as MismatchingTypes texts name it: prefixed with the node's name when it has metadata."""
+    return f"{node.proto.metadata.name}.{var}" if node.has_metadata else var
+
+
 def _resolve_promise(w: WorkflowBuilder, node: NodeBuilder, param: str, promise: object, expected: LiteralType,
                      errs: ErrorScope, check_types: bool) -> tuple[LiteralType | None, list[str], bool]:
     up = _node_for(w, promise.node_id, errs.scope())  # type: ignore[attr-defined]
     if up is not None:
         var = promise.var  # type: ignore[attr-defined]
-        matches = list(_VAR_NAME.finditer(var))
-        if len(matches) != 1:
-            errs.collect("SyntaxError", node.id, f"Failed to parse element [{var}].")
-            return None, [], not errs.has_errors
-        index, name = matches[0].group("index"), matches[0].group("var")
-
-        def in_var() -> str:  # the names in MismatchingTypes texts (built only for an error)
-            return f"{node.proto.metadata.name}.{param}" if node.has_metadata else param
-
-        def out_var() -> str:
-            return f"{up.proto.metadata.name}.{var}" if up.has_metadata else var  # type: ignore[union-attr]
-
+        index, name = None, var
+        if not _WORD.fullmatch(var):
+            matches = list(_VAR_NAME.finditer(var))
+            if len(matches) != 1:
+                errs.collect("SyntaxError", node.id, f"Failed to parse element [{var}].")
+                return None, [], not errs.has_errors
+            index, name = matches[0].group("index"), matches[0].group("var")
         output = validate_output_var(up, name, errs.scope())
         if output is not None:
             source = output.type
             if index is not None:
                 if source.WhichOneof("type") != "collection_type":
-                    e.mismatching_variables(errs, node.id, out_var(), type_text(output.type), in_var(),
-                                            type_text(expected))
+                    e.mismatching_variables(errs, node.id, _qualified(up, var), type_text(output.type),
+                                            _qualified(node, param), type_text(expected))
                 else:
                     source = source.collection_type
             for attr in promise.attr_path:  # type: ignore[attr-defined]
@@ -160,7 +161,8 @@ def _resolve_promise(w: WorkflowBuilder, node: NodeBuilder, param: str, promise:
             if not check_types or castable(source, expected):
                 promise.node_id = up.id  # type: ignore[attr-defined]
                 return output.type, [up.id], True
-            e.mismatching_variables(errs, node.id, out_var(), type_text(source), in_var(), type_text(expected))
+            e.mismatching_variables(errs, node.id, _qualified(up, var), type_text(source), _qualified(node, param),
+                                    type_text(expected))
             return None, [], not errs.has_errors
     e.parameter_not_bound(errs, node.id, param)
     return None, [], not errs.has_errors

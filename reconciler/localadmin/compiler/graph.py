@@ -34,13 +34,14 @@ class LaunchPlanInterface:
 
 class Iface:
     """A typed interface as references to variable maps; ``backing`` is the message they belong to, if any."""
-    __slots__ = ("backing", "inputs", "outputs")
+    __slots__ = ("backing", "checked", "inputs", "outputs")
 
     def __init__(self, inputs: interface_pb2.VariableMap | None, outputs: interface_pb2.VariableMap | None,
                  backing: interface_pb2.TypedInterface | None = None) -> None:
         self.inputs = inputs
         self.outputs = outputs
         self.backing = backing
+        self.checked = False  # known to pass validate_interface (a task's, checked for an earlier node)
 
     @classmethod
     def of(cls, message: interface_pb2.TypedInterface) -> Iface:
@@ -104,6 +105,7 @@ class Context:
     sub_workflows: dict[IdKey, compiler_pb2.CompiledWorkflow]
     tasks: dict[IdKey, tasks_pb2.TaskTemplate]
     launch_plans: dict[IdKey, LaunchPlanInterface]
+    checked_tasks: set[IdKey] = field(default_factory=set)  # tasks whose interface passed validate_interface
 
 
 @dataclass

@@ -18,6 +18,8 @@ from reconciler.localadmin.compiler.graph import UPSTREAM, Iface, NodeBuilder, W
 
 def validate_interface(node_id: str, iface: Iface, errs: ErrorScope) -> bool:
     """Fill a missing or empty side with an empty map (in the message it belongs to); check names and types."""
+    if iface.checked:
+        return True
     for side in ("inputs", "outputs"):
         variables = getattr(iface, side)
         if variables is not None and len(variables.variables):
@@ -108,11 +110,16 @@ def underlying_interface(w: WorkflowBuilder, node: NodeBuilder, errs: ErrorScope
         if not task_node.HasField("reference_id"):
             e.value_required(errs, node.id, "TaskNode.ReferenceId")
         else:
-            task = w.tasks.get(id_key(task_node.reference_id))
+            key = id_key(task_node.reference_id)
+            task = w.tasks.get(key)
             if task is None:
                 e.task_not_found(errs, node.id, go_text(task_node.reference_id))
             else:
                 iface = Iface.of(task.interface) if task.HasField("interface") else empty_iface()
+                if key in w.context.checked_tasks:
+                    iface.checked = True
+                elif task.HasField("interface") and validate_interface(node.id, iface, ErrorScope()):
+                    w.context.checked_tasks.add(key)
     elif kind == "workflow_node":
         iface = _workflow_iface(w, node, errs)
     elif kind == "branch_node":
