@@ -31,6 +31,7 @@ from flyteidl.admin import workflow_attributes_pb2 as wa
 from flyteidl.core import identifier_pb2
 from flyteidl.service.admin_pb2_grpc import AdminServiceStub
 
+from benchmarks.compiler import compiler_timing
 from benchmarks.org import DOMAINS, LAUNCH_PLANS, project_ids, register_org, write_org
 from reconciler.admin.client import AdminClient
 from reconciler.admin.writes import AdminWriter
@@ -189,6 +190,7 @@ def main() -> None:
     print("\n".join([*header, *rows]))
     print(f"peak RSS of the tool (this process): {peak_mb:.0f} MB")
     print(f"benchmark run time: {time.perf_counter() - began:.0f} s")
+    print(compiler_timing())
 
 
 if __name__ == "__main__":

@@ -26,9 +26,8 @@ Deliberate differences from flyteadmin:
   answer INTERNAL);
 - "different structure" messages do not carry flyteadmin's JSON-patch diff (the text is not a
   stable API anyway); digests are SHA-256 over deterministic protobuf serialization, not objecthash;
-- workflows are not compiled: every task and launch-plan node reference (also inside branches and
-  array nodes) must exist, node bindings are not type-checked, and the stored primary template is the
-  one sent; executions follow a simulated lifecycle instead of propeller events;
+- workflows are compiled as flyteadmin does (``compiler``: closures, connections, compile errors; its
+  docstring lists its own few differences), but executions follow a simulated lifecycle, not propeller's;
 - identifiers in NOT_FOUND messages are Python text format, not Go's (neither is byte-stable);
 - Go map iteration is random in flyteadmin (which bad label or unbound input is reported first);
   here it follows the request's order;

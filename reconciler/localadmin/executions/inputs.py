@@ -99,8 +99,10 @@ def literal_type_of(literal: literals_pb2.Literal) -> types_pb2.LiteralType:
     """The type a literal carries (flytepropeller's LiteralTypeForLiteral, for the common kinds)."""
     kind = literal.WhichOneof("value")
     if kind == "collection":
-        items = [literal_type_of(item) for item in literal.collection.literals]
-        return types_pb2.LiteralType(collection_type=_common(items))
+        # as Go's literalTypeForLiterals, empty inner collections say nothing about the element type
+        literals = [i for i in literal.collection.literals if i.WhichOneof("value") != "collection"
+                    or len(i.collection.literals)] or list(literal.collection.literals)[:1]
+        return types_pb2.LiteralType(collection_type=_common([literal_type_of(item) for item in literals]))
     if kind == "map":
         values = [literal_type_of(v) for _, v in sorted(literal.map.literals.items())]
         return types_pb2.LiteralType(map_value_type=_common(values))

@@ -3,8 +3,8 @@
 Entities are stored as serialized protobufs keyed by (project, domain, name, version) with a digest
 over a deterministic serialization of what flyteadmin hashes (the compiled task / workflow closure):
 re-creating identical content answers ALREADY_EXISTS, different content INVALID_ARGUMENT.
-"Compiling" a workflow here means checking that every task node's task version exists and storing
-the template as the primary workflow with its tasks; no type checking of node bindings is done.
+CreateWorkflow compiles the workflow as flyteadmin does (``workflow_compile``, the ``compiler`` package)
+and stores the compiled closure.
 Helper for other mixins: ``load_task``, ``load_workflow``.
 """
 
@@ -19,7 +19,7 @@ from flyteidl.core import compiler_pb2, identifier_pb2
 from google.protobuf import text_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from reconciler.localadmin.service import filters, projects
+from reconciler.localadmin.service import filters, projects, workflow_compile
 from reconciler.localadmin.service.status import AdminStatusError, already_exists, invalid, not_found
 from reconciler.localadmin.service.task_checks import validate_task_template
 from reconciler.localadmin.store.db import Database
@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS workflows (
 CREATE TABLE IF NOT EXISTS named_entity_metadata (
     resource_type INTEGER, project TEXT, domain TEXT, name TEXT, description TEXT, state INTEGER,
     PRIMARY KEY (resource_type, project, domain, name));
-"""
+""" + workflow_compile.SCHEMA
 
 _TYPE_NAMES = {identifier_pb2.TASK: "TASK", identifier_pb2.WORKFLOW: "WORKFLOW",
                identifier_pb2.LAUNCH_PLAN: "LAUNCH_PLAN"}
@@ -137,25 +137,6 @@ def stored_id(ident: identifier_pb2.Identifier, resource_type: int) -> identifie
                                      name=ident.name, version=ident.version)
 
 
-def _references(nodes: object, tasks: list[identifier_pb2.Identifier],
-                plans: list[identifier_pb2.Identifier]) -> None:
-    """Task and launch-plan references of ``nodes``, including nodes nested in branches and array nodes."""
-    for node in nodes:  # type: ignore[attr-defined]
-        kind = node.WhichOneof("target")
-        if kind == "task_node" and node.task_node.HasField("reference_id"):
-            tasks.append(node.task_node.reference_id)
-        elif kind == "workflow_node" and node.workflow_node.HasField("launchplan_ref"):
-            plans.append(node.workflow_node.launchplan_ref)
-        elif kind == "branch_node":
-            branch = node.branch_node.if_else
-            inner = [branch.case.then_node, *(c.then_node for c in branch.other)]
-            if branch.HasField("else_node"):
-                inner.append(branch.else_node)
-            _references(inner, tasks, plans)
-        elif kind == "array_node" and node.array_node.HasField("node"):
-            _references([node.array_node.node], tasks, plans)
-
-
 def _list(conn: sqlite3.Connection, table: str, request: common_pb2.ResourceListRequest,
           columns: dict[str, str | filters.Column], primary: str, rpc: str) -> tuple[list[sqlite3.Row], str]:
     if not request.HasField("id"):
@@ -251,29 +232,8 @@ class EntitiesMixin:
             projects.validate_project_and_domain(conn, request.id.project, request.id.domain)
             if not request.HasField("spec") or not request.spec.HasField("template"):
                 raise invalid("missing spec")
-            template = request.spec.template
-            template.id.CopyFrom(request.id)
-            tasks: dict[tuple[str, str, str, str], compiler_pb2.CompiledTask] = {}
-            task_refs: list[identifier_pb2.Identifier] = []
-            plan_refs: list[identifier_pb2.Identifier] = []
-            _references(template.nodes, task_refs, plan_refs)
-            for sub in request.spec.sub_workflows:
-                _references(sub.nodes, task_refs, plan_refs)
-            try:  # "compiling": every referenced task and launch plan version must exist
-                for ref in task_refs:
-                    if key(ref) not in tasks:
-                        tasks[key(ref)] = load_task(conn, ref).closure.compiled_task
-                for ref in plan_refs:
-                    if conn.execute("SELECT 1 FROM launch_plans WHERE project=? AND domain=? AND name=? AND "
-                                    "version=?", key(ref)).fetchone() is None:
-                        raise missing_entity("LAUNCH_PLAN", ref)
-            except AdminStatusError as exc:
-                raise invalid(f"failed to compile workflow for [{id_text(request.id)}] with err: "
-                              f"{exc.message}") from exc
-            closure = compiler_pb2.CompiledWorkflowClosure(
-                primary=compiler_pb2.CompiledWorkflow(template=template),
-                sub_workflows=[compiler_pb2.CompiledWorkflow(template=s) for s in request.spec.sub_workflows],
-                tasks=list(tasks.values()))
+            request.spec.template.id.CopyFrom(request.id)
+            closure = workflow_compile.compile_request(conn, request)
             new_digest = digest(closure)
             existing = conn.execute("SELECT digest FROM workflows WHERE project=? AND domain=? AND name=? AND "
                                     "version=?", key(request.id)).fetchone()
@@ -294,6 +254,7 @@ class EntitiesMixin:
             conn.execute("INSERT INTO workflows VALUES (?,?,?,?,?,?,?,?,?)",
                          (*key(request.id), workflow.SerializeToString(), new_digest, workflow.short_description,
                           now, now))
+            workflow_compile.store_sent_interface(conn, request)
         return workflow_pb2.WorkflowCreateResponse()
 
     def GetWorkflow(self, request, context):
@@ -308,15 +269,15 @@ class EntitiesMixin:
     def ListWorkflows(self, request, context):
         with self.db.read() as conn:  # type: ignore[attr-defined]
             rows, token = _list(conn, "workflows", request, WORKFLOW_COLUMNS, "workflow", "ListWorkflows")
-        result = []
-        for row in rows:
-            full = workflow_pb2.Workflow.FromString(row["blob"])
-            # flyteadmin's list carries only the interface and created_at of the closure
-            slim = workflow_pb2.Workflow(id=full.id, short_description=full.short_description)
-            slim.closure.created_at.CopyFrom(full.closure.created_at)
-            slim.closure.compiled_workflow.primary.template.interface.CopyFrom(
-                full.closure.compiled_workflow.primary.template.interface)
-            result.append(slim)
+            result = []
+            for row in rows:
+                full = workflow_pb2.Workflow.FromString(row["blob"])
+                # flyteadmin's list carries only the interface (as sent) and created_at of the closure
+                slim = workflow_pb2.Workflow(id=full.id, short_description=full.short_description)
+                slim.closure.created_at.CopyFrom(full.closure.created_at)
+                slim.closure.compiled_workflow.primary.template.interface.CopyFrom(
+                    workflow_compile.sent_interface(conn, full))
+                result.append(slim)
         return workflow_pb2.WorkflowList(workflows=result, token=token)
 
     def ListWorkflowIds(self, request, context):

@@ -14,7 +14,7 @@ from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, types_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from reconciler.localadmin.executions.inputs import castable, go_text, literal_type_of
-from reconciler.localadmin.service import entities, filters, projects, schedules
+from reconciler.localadmin.service import entities, filters, projects, schedules, workflow_compile
 from reconciler.localadmin.service.status import AdminStatusError, already_exists, invalid, not_found
 from reconciler.localadmin.store.db import Database
 
@@ -233,7 +233,7 @@ class LaunchPlansMixin:
             entities.validate_identifier(request.id, identifier_pb2.LAUNCH_PLAN, request.HasField("id"))
             projects.validate_project_and_domain(conn, request.id.project, request.id.domain)
             projects.validate_labels(dict(spec.labels.values))
-            wf_interface = workflow.closure.compiled_workflow.primary.template.interface
+            wf_interface = workflow_compile.sent_interface(conn, workflow)  # flyteadmin's typed_interface column
             expected = _expected_inputs(spec, wf_interface.inputs)
             schedule_type = _validate_schedule(spec, expected)
             spec.default_inputs.CopyFrom(expected)  # flyteadmin stores the augmented map

@@ -15,7 +15,7 @@ from flyteidl.admin import launch_plan_pb2, project_pb2, task_pb2, workflow_pb2
 from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, tasks_pb2, types_pb2
 from flyteidl.core import workflow_pb2 as core_wf
 from flyteidl.service.admin_pb2_grpc import AdminServiceStub
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import status_pb2
 
 P, D = "demo", "development"
@@ -66,12 +66,27 @@ def create_task(stub: AdminServiceStub, name: str = "t.one", version: str = "v1"
                                                spec=task_pb2.TaskSpec(template=task_template(**template))))
 
 
+def _from_workflow_inputs(names: Mapping[str, int]) -> list[literals_pb2.Binding]:
+    return [literals_pb2.Binding(var=n, binding=literals_pb2.BindingData(promise=types_pb2.OutputReference(var=n)))
+            for n in names]
+
+
 def workflow_template(tasks: list[identifier_pb2.Identifier] = (), inputs: Mapping[str, int] | None = None,
                       plans: list[identifier_pb2.Identifier] = ()) -> core_wf.WorkflowTemplate:
-    nodes = [core_wf.Node(id=f"n{i}", task_node=core_wf.TaskNode(reference_id=t)) for i, t in enumerate(tasks)]
-    nodes += [core_wf.Node(id=f"lp{i}", workflow_node=core_wf.WorkflowNode(launchplan_ref=p))
+    """A workflow that compiles: every node takes the task's (or launch plan's) inputs from the workflow inputs
+    of the same name, the output ``o`` is a literal; without tasks or plans it waits on a sleep gate."""
+    wf_inputs = WF_INPUTS if inputs is None else inputs
+    bound = _from_workflow_inputs({n: t for n, t in WF_INPUTS.items() if n in wf_inputs})
+    nodes = [core_wf.Node(id=f"n{i}", task_node=core_wf.TaskNode(reference_id=t), inputs=bound)
+             for i, t in enumerate(tasks)]
+    nodes += [core_wf.Node(id=f"lp{i}", workflow_node=core_wf.WorkflowNode(launchplan_ref=p), inputs=bound)
               for i, p in enumerate(plans)]
-    return core_wf.WorkflowTemplate(interface=interface(WF_INPUTS if inputs is None else inputs), nodes=nodes)
+    if not nodes:
+        nodes = [core_wf.Node(id="wait", gate_node=core_wf.GateNode(
+            sleep=core_wf.SleepCondition(duration=duration_pb2.Duration(seconds=1))))]
+    done = literals_pb2.BindingData(scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(string_value="ok")))
+    return core_wf.WorkflowTemplate(interface=interface(wf_inputs), nodes=nodes,
+                                    outputs=[literals_pb2.Binding(var="o", binding=done)])
 
 
 def create_workflow(stub: AdminServiceStub, name: str = "wf.daily", version: str = "v1", **template: Any) -> None:

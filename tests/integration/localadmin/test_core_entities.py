@@ -131,7 +131,10 @@ def test_create_workflow_compiles_references(fresh_stub: AdminServiceStub) -> No
     workflow = fresh_stub.GetWorkflow(common_pb2.ObjectGetRequest(id=ident(WORKFLOW, "wf.daily")))
     compiled = workflow.closure.compiled_workflow
     assert compiled.primary.template.id == ident(WORKFLOW, "wf.daily")
-    assert [n.id for n in compiled.primary.template.nodes] == ["n0", "n1"]
+    # compiled as flyteadmin does: start and end nodes first, promises from the start node, connections
+    assert [n.id for n in compiled.primary.template.nodes] == ["start-node", "end-node", "n0", "n1"]
+    assert {b.binding.promise.node_id for b in compiled.primary.template.nodes[2].inputs} == {"start-node"}
+    assert list(compiled.primary.connections.downstream["start-node"].ids) == ["n0", "n1"]
     assert set(compiled.primary.template.interface.inputs.variables) == {"run_date", "limit", "region"}
     assert [t.template.id.name for t in compiled.tasks] == ["t.one"]  # each referenced task once
     create_lp(fresh_stub)
