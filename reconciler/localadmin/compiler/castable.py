@@ -89,20 +89,14 @@ def _trivial(downstream: LiteralType, upstream: LiteralType) -> bool:
     return up == down
 
 
-def _collection(downstream: LiteralType, upstream: LiteralType) -> bool:
-    if _kind(upstream) != "collection_type":
-        return False
-    if is_none_type(upstream.collection_type):
-        return True
-    return _checker(downstream.collection_type)(upstream.collection_type)
-
-
-def _map(downstream: LiteralType, upstream: LiteralType) -> bool:
-    if _kind(upstream) != "map_value_type":
-        return False
-    if is_none_type(upstream.map_value_type):
-        return True
-    return _checker(downstream.map_value_type)(upstream.map_value_type)
+def _container(kind: str) -> Callable[[LiteralType, LiteralType], bool]:
+    """Collections and maps: the element types must cast; an upstream NONE element (empty) fits anything."""
+    def check(downstream: LiteralType, upstream: LiteralType) -> bool:
+        if _kind(upstream) != kind:
+            return False
+        element = getattr(upstream, kind)
+        return is_none_type(element) or _checker(getattr(downstream, kind))(element)
+    return check
 
 
 def _blob(downstream: LiteralType, upstream: LiteralType) -> bool:
@@ -164,7 +158,8 @@ def _union(downstream: LiteralType, upstream: LiteralType) -> bool:
     return sum(1 for d in variants if castable(upstream, d)) == 1
 
 
-_CHECKERS = {"collection_type": _collection, "map_value_type": _map, "blob": _blob, "schema": _schema,
+_CHECKERS = {"collection_type": _container("collection_type"), "map_value_type": _container("map_value_type"),
+             "blob": _blob, "schema": _schema,
              "union_type": _union, "structured_dataset_type": _structured_dataset}
 
 

@@ -16,9 +16,11 @@ from collections.abc import Mapping
 
 import grpc
 from flyteidl.core import interface_pb2, literals_pb2, types_pb2
-from google.protobuf.message import Message
 
+from reconciler.localadmin.compiler.gotext import go_text  # Go's text format, shared with the compiler
 from reconciler.localadmin.service.status import AdminStatusError
+
+__all__ = ["castable", "compute_inputs", "go_text", "literal_type_of", "validate_literal_map"]
 
 ST = types_pb2.SimpleType
 _PRIMITIVE_TYPES = {"integer": ST.INTEGER, "float_value": ST.FLOAT, "string_value": ST.STRING,
@@ -30,25 +32,6 @@ _MAX_SECONDS = 253402300799
 
 def _invalid(message: str) -> AdminStatusError:
     return AdminStatusError(grpc.StatusCode.INVALID_ARGUMENT, message)
-
-
-def go_text(message: Message) -> str:
-    """Go's compact prototext rendering (``simple:STRING``, ``collection_type:{simple:INTEGER}``)."""
-    parts = []
-    for field, value in message.ListFields():
-        values = list(value) if field.is_repeated else [value]
-        for item in values:
-            if field.type == field.TYPE_MESSAGE:
-                parts.append(f"{field.name}:{{{go_text(item)}}}")
-            elif field.type == field.TYPE_ENUM:
-                parts.append(f"{field.name}:{field.enum_type.values_by_number[item].name}")
-            elif field.type == field.TYPE_STRING:
-                parts.append(f'{field.name}:"{item}"')
-            elif field.type == field.TYPE_BOOL:
-                parts.append(f"{field.name}:{'true' if item else 'false'}")
-            else:
-                parts.append(f"{field.name}:{item}")
-    return " ".join(parts)
 
 
 def validate_literal_map(literals: literals_pb2.LiteralMap, field_name: str) -> None:

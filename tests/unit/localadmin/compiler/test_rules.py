@@ -336,3 +336,12 @@ def test_a_structured_dataset_literal_without_metadata_fits_no_input() -> None:
     untyped = literals_pb2.BindingData(scalar=literals_pb2.Scalar(
         structured_dataset=literals_pb2.StructuredDataset(uri="s3://x")))
     assert errors_of(template("t", [task_node("n0", "frame", df=untyped)]), [frame]) == [("MismatchingTypes", "n0")]
+
+
+def test_a_condition_on_a_scalar_operand_is_refused_as_go_1_16_8_does() -> None:
+    """flytekit's ``is_none()`` compares with a ``scalar`` operand, which v1.16.8's compiler does not read."""
+    branch = _branch(task_node("n1", "say", msg=scalar("neg")))
+    right = branch.branch_node.if_else.case.condition.comparison.right_value
+    right.scalar.none_type.SetInParent()
+    tmpl = template("t", [branch], inputs={"x": INT, "m": STR})
+    assert errors_of(tmpl, [SAY]) == [("ValueRequired", "b")]
