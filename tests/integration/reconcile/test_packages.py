@@ -196,7 +196,8 @@ def test_sandbox_serve_seeds_pyflyte_output_hydrated_like_a_package(tmp_path, pa
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port),
-             "--db", str(tmp_path / "s.db"), "--no-samples", "--seed", str(packages["fast"]), "--seed-project", "demo", "--seed-domain", "staging"],
+             "--db", str(tmp_path / "s.db"), "--no-samples", "--seed", str(packages["fast"]),
+             "--seed-project", "demo", "--seed-domain", "staging"],
             stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "NO_COLOR": "1"})
     try:
         deadline = time.monotonic() + 120
