@@ -180,3 +180,45 @@ def test_flytekit_reads_back_what_the_package_registered(repo, stub, packages) -
     assert workflow.id.version == version
     assert set(workflow.interface.inputs) == {"x"} and set(workflow.interface.outputs) == {"o0"}
     assert {n.id for n in workflow.nodes} >= {"n0", "n1"}
+
+
+def test_sandbox_serve_seeds_pyflyte_output_hydrated_like_a_package(tmp_path, packages) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port),
+             "--db", str(tmp_path / "s.db"), "--no-samples", "--seed", str(packages["fast"]),
+             "--seed-project", "demo", "--seed-domain", "staging"],
+            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "NO_COLOR": "1"})
+    try:
+        deadline = time.monotonic() + 120
+        while b"Registered" not in log.read_bytes():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        assert b"Registered 5 entities" in log.read_bytes() and b"demo/staging at version p-" in log.read_bytes()
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        with channel:
+            listed = AdminServiceStub(channel).ListWorkflows(common_pb2.ResourceListRequest(
+                id=common_pb2.NamedEntityIdentifier(project="demo", domain="staging", name="wfs.etl.pipeline"),
+                limit=10))
+        assert [w.id.version[:2] for w in listed.workflows] == ["p-"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_prune_packages_is_refused_with_its_line(repo, packages) -> None:  # type: ignore[no-untyped-def]
+    manifests(repo, packages["plain"], launch_plan=False)
+    (repo.root / "flyte-reconciler.yaml").write_text("scope: {projects: [flytesnacks]}\nprune:\n  packages: true\n")
+    result = repo.run("plan")
+    assert result.exit_code == 1
+    assert "flyte-reconciler.yaml:3: Config: prune.packages: Flyte Admin cannot delete tasks" in result.output
