@@ -11,8 +11,14 @@ from pathlib import Path
 import grpc
 import pytest
 from flyteidl.service.admin_pb2_grpc import AdminServiceStub
+from hypothesis import settings
 
 from reconciler.localadmin import LocalAdmin
+
+# Properties are about behaviour, not speed: hypothesis's default 200 ms deadline per example fails them
+# on a loaded CI runner (timings are measured by `python -m benchmarks`, never asserted in tests).
+settings.register_profile("reconciler", deadline=None)
+settings.load_profile("reconciler")
 
 
 @pytest.fixture
