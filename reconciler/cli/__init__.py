@@ -7,6 +7,7 @@ Errors from the core are ``ReconcilerError``s carrying their exit code; one hand
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
@@ -26,6 +27,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """Declarative GitOps for Flyte: validate, plan and apply manifests against Flyte Admin."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    if os.environ.get("FORCE_COLOR", ""):
+        # click strips ANSI codes off a non-terminal; with FORCE_COLOR the renderers' colour must reach
+        # the CI log (whether to colour at all is still color_enabled's decision: --no-color, NO_COLOR).
+        ctx.color = True
 
 
 for _name in _COMMAND_MODULES:
