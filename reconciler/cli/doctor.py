@@ -108,6 +108,10 @@ def doctor_command(config_path: str | None, env: str | None, **kwargs: Any) -> N
             click.echo("Effective configuration:")
             for key, value, source in settings.describe():
                 click.echo(f"  {key:<24} {value:<45} ({source})")
+            if settings.overrides:
+                click.echo("Ambient environment variables overridden or overriding:")
+                for line in settings.notices():
+                    click.echo(f"  {line}")
             click.echo(f"Transport: {transport.describe(settings)}")
         with open_admin(target, config) as (client, endpoint):
             click.echo(f"Connecting to {endpoint} (auth: {client.auth_mode}):")
