@@ -129,6 +129,8 @@ def doctor_command(config_path: str | None, env: str | None, **kwargs: Any) -> N
             click.echo(f"  {'':<24} next step: {check.next_step}")
     passed = bool(checks) and all(check.ok for check in checks)
     click.echo("All checks passed." if passed else "Some checks failed.")
+    if not passed:  # the one line every failing command ends with, on stderr
+        click.echo("Error: a check failed: its next step above says what to do", err=True)
     sys.exit(EXIT_OK if passed else EXIT_ERROR)
 
 
