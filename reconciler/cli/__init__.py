@@ -16,8 +16,8 @@ from reconciler import __version__
 from reconciler.cli.base import DEBUG_HELP, ReconcilerGroup, add_debug_everywhere
 
 # Modules that each add commands to the group (one module per command family).
-_COMMAND_MODULES = ("validate", "schema", "sandbox", "plan", "apply", "show", "import_flytectl", "diff", "export",
-                    "backfill", "doctor")
+_COMMAND_MODULES = ("validate", "render", "schema", "sandbox", "plan", "apply", "show", "import_flytectl", "diff",
+                    "export", "backfill", "doctor")
 
 
 @click.group(cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"]})

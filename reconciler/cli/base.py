@@ -88,6 +88,10 @@ class ReconcilerGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # `render | head`: the reader has enough; say nothing more
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail again
+            sys.exit(EXIT_ERROR)
         except OSError as exc:  # a file or a socket the system refused: the user's to fix
             self._show(ctx, _os_error(exc))
             sys.exit(EXIT_ERROR)
