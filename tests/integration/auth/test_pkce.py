@@ -160,3 +160,21 @@ def test_the_auth_server_refuses_a_plain_challenge_and_a_foreign_redirect(admin:
             urllib.request.urlopen(f"{base}?{urllib.parse.urlencode({**good, **change})}", timeout=30)
         caught.value.close()
         assert caught.value.code == 400, change
+
+
+def test_a_burst_of_concurrent_calls_logs_in_once(admin: LocalAdmin) -> None:
+    """The first calls of a plan go out at once, anonymously; Admin refuses them all, yet the person
+    logs in once and every call is sent again with the one token (threads and in-flight futures)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flyteidl.admin import common_pb2
+
+    browser = Browser()
+    flow = _pkce(admin, browser)
+    with AdminClient(endpoint=admin.address, insecure=True, metadata_plugin=flow, max_attempts=1) as client:
+        jobs = [(f"flytesnacks/d{i}", lambda token, i=i: common_pb2.NamedEntityListRequest(
+            resource_type=3, project="flytesnacks", domain=f"d{i}", limit=10, token=token)) for i in range(16)]
+        assert client.list_all("ListNamedEntities", jobs, "entities", concurrency=16) == [[] for _ in jobs]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda _: client.call("ListProjects", project_pb2.ProjectListRequest(limit=1)), range(16)))
+    assert len(browser.pages) == 1 and admin.token_server.issuer.authorizations == 1
