@@ -57,6 +57,23 @@ def writable_output(path: Path | None, *, option: str = "--out") -> None:
         raise ConfigError(f"{option} {path}: not allowed to write there", hint="choose a path you can write to")
 
 
+def overridden_environment_variable(ctx: click.Context, value: str | None) -> str | None:
+    """The notice when ``--env`` on the command line beats another ``FLYTE_RECONCILER_ENV`` (else None)."""
+    ambient = os.environ.get("FLYTE_RECONCILER_ENV")
+    from_command_line = ctx.get_parameter_source("env") == click.core.ParameterSource.COMMANDLINE
+    if ambient and value and from_command_line and ambient != value:
+        return f"FLYTE_RECONCILER_ENV={ambient} is ignored: --env {value} was given"
+    return None
+
+
+def note_ambient_environment(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """``--env`` callback: an ambient variable must never be overridden without a word."""
+    notice = overridden_environment_variable(ctx, value)
+    if notice:
+        click.echo(f"notice: {notice}", err=True)
+    return value
+
+
 def _os_error(exc: OSError) -> str:
     what = exc.strerror or exc.__class__.__name__
     if exc.filename:

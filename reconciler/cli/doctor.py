@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from reconciler.cli.base import overridden_environment_variable
 from reconciler.cli.connection import connection_options, target_from
 from reconciler.connect import connection_settings, open_admin
 from reconciler.errors import EXIT_ERROR, EXIT_OK, AdminError, ConfigError, ReconcilerError
@@ -111,9 +112,14 @@ def doctor_command(config_path: str | None, env: str | None, **kwargs: Any) -> N
             click.echo("Effective configuration:")
             for key, value, source in settings.describe():
                 click.echo(f"  {key:<24} {value:<45} ({source})")
-            if settings.overrides:
+            ambient = settings.notices()
+            env_notice = overridden_environment_variable(click.get_current_context(), env)
+            if env_notice:
+                click.echo(f"notice: {env_notice}", err=True)
+                ambient.insert(0, env_notice)
+            if ambient:
                 click.echo("Ambient environment variables overridden or overriding:")
-                for line in settings.notices():
+                for line in ambient:
                     click.echo(f"  {line}")
             click.echo(f"Transport: {transport.describe(settings)}")
         with open_admin(target, config) as (client, endpoint):

@@ -59,10 +59,27 @@ def test_doctor_lists_the_overridden_ambient_variable(admins: tuple[LocalAdmin, 
     monkeypatch.delenv("FLYTECTL_CONFIG", raising=False)
     (tmp_path / "flyte-reconciler.yaml").write_text(
         f"environments:\n  production: {{endpoint: '{production.address}', insecure: true}}\n")
-    result = CliRunner().invoke(cli, ["doctor", "--env", "production"], env={"FLYTE_PLATFORM_URL": staging.address})
+    result = CliRunner().invoke(cli, ["doctor", "--env", "production"], env={"FLYTE_PLATFORM_URL": staging.address,
+                                                                             "FLYTE_RECONCILER_ENV": "staging"})
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     section = lines.index("Ambient environment variables overridden or overriding:")
-    assert lines[section + 1].strip() == (f"FLYTE_PLATFORM_URL={staging.address} is ignored: flyte-reconciler.yaml "
+    assert lines[section + 1].strip() == "FLYTE_RECONCILER_ENV=staging is ignored: --env production was given"
+    assert lines[section + 2].strip() == (f"FLYTE_PLATFORM_URL={staging.address} is ignored: flyte-reconciler.yaml "
                                           f"environment production sets endpoint={production.address}")
     assert "notice: FLYTE_PLATFORM_URL" in result.stderr
+
+
+def test_an_explicit_env_over_another_flyte_reconciler_env_is_a_notice(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "flyte-reconciler.yaml").write_text(
+        "environments:\n  staging: {vars: {title: Staging}}\n  production: {vars: {title: Production}}\n")
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "project.yaml").write_text(PROJECT)
+    chosen = CliRunner().invoke(cli, ["render", "--env", "production", "manifests/"],
+                                env={"FLYTE_RECONCILER_ENV": "staging"})
+    assert chosen.exit_code == 0 and "Production" in chosen.stdout
+    assert chosen.stderr == "notice: FLYTE_RECONCILER_ENV=staging is ignored: --env production was given\n"
+    ambient = CliRunner().invoke(cli, ["render", "manifests/"], env={"FLYTE_RECONCILER_ENV": "staging"})
+    assert ambient.exit_code == 0 and "Staging" in ambient.stdout and ambient.stderr == ""
