@@ -88,14 +88,14 @@ class ReconcilerGroup(click.Group):
         try:
             return super().make_context(*args, **kwargs)
         except click.UsageError as exc:
-            exc.exit_code = EXIT_ERROR
+            exc.exit_code = EXIT_ERROR  # type: ignore[misc]  # click types it as a class constant
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:  # raised while parsing a subcommand's arguments
-            exc.exit_code = EXIT_ERROR
+            exc.exit_code = EXIT_ERROR  # type: ignore[misc]  # click types it as a class constant
             raise
         except (click.exceptions.Exit, click.Abort, click.ClickException):
             raise

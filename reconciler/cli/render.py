@@ -32,7 +32,7 @@ def render_command(**kwargs: Any) -> None:
     environment = kwargs.pop("env", None)
     variables = _parse_vars(tuple(kwargs.pop("variables", ())))
     var_files = list(kwargs.pop("var_files", ()))
-    environments: list[str | None] = [environment] if environment else (sorted(config.environments) or [None])
+    environments: list[str | None] = [environment] if environment else [*sorted(config.environments)] or [None]
     for name in environments:
         for document in render_documents(paths, config=config, environment=name, variables=variables,
                                          var_files=var_files):
