@@ -199,8 +199,8 @@ class ClientCredentials(TokenAuth):
         client_id = self.settings.get("client_id")
         if not client_id:
             raise ConfigError("client credentials need a client id (FLYTE_CREDENTIALS_CLIENT_ID or admin.clientId)")
-        if not (self.token_url and self.scopes):
-            self._discover()
+        if self._channel is not None or not (self.token_url and self.scopes):
+            self._discover()  # also the header and audience Admin advertises, as before any call
         if not self.token_url:
             raise ConfigError("no OAuth2 token endpoint (configure admin.tokenUrl)")
         secret = self._secret()
