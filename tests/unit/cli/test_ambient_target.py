@@ -83,3 +83,29 @@ def test_an_explicit_env_over_another_flyte_reconciler_env_is_a_notice(tmp_path:
     assert chosen.stderr == "notice: FLYTE_RECONCILER_ENV=staging is ignored: --env production was given\n"
     ambient = CliRunner().invoke(cli, ["render", "manifests/"], env={"FLYTE_RECONCILER_ENV": "staging"})
     assert ambient.exit_code == 0 and "Staging" in ambient.stdout and ambient.stderr == ""
+
+
+def test_a_saved_plan_for_an_environment_refuses_an_ambient_url_elsewhere(admins: tuple[LocalAdmin, LocalAdmin],
+                                                                          tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment wins over the variable, and for a saved plan the variable pointing elsewhere is
+    still a sign the user meant another target: refused, nothing written anywhere."""
+    staging, production = admins
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name in ("FLYTECTL_CONFIG", "FLYTE_RECONCILER_ENDPOINT", "FLYTE_RECONCILER_ENV", "FLYTE_PLATFORM_URL"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "flyte-reconciler.yaml").write_text(
+        f"environments:\n  production: {{endpoint: '{production.address}', insecure: true, "
+        "vars: {title: Production}}\n")
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "project.yaml").write_text(PROJECT)
+    planned = CliRunner().invoke(cli, ["plan", "--env", "production", "--out", "p.json", "manifests/"])
+    assert planned.exit_code == 0, planned.output
+    staging.reset_counters()
+    production.reset_counters()
+    refused = CliRunner().invoke(cli, ["apply", "--plan", "p.json", "--auto-approve"],
+                                 env={"FLYTE_PLATFORM_URL": staging.address})
+    assert refused.exit_code == 1, refused.output
+    assert f"environment variable FLYTE_PLATFORM_URL points to {staging.address}" in refused.output
+    assert sum(staging.counters().values()) == 0 and sum(production.counters().values()) == 0
