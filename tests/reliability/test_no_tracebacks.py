@@ -49,7 +49,7 @@ MISTAKES = [
     Mistake("validate", ("validate", "missing-dir/"), "no such file or directory"),
     Mistake("schema", ("schema", "--out", "missing/dir/schema.json"), "create it first (mkdir -p"),
     Mistake("sandbox serve", ("sandbox", "serve", "--port", PORT_IN_USE, "--db", "s.db"), "choose another --port"),
-    Mistake("plan", ("plan", "--sandbox", "manifests/", "--out", "missing/dir/p.json"), "its directory must exist"),
+    Mistake("plan", ("plan", "--sandbox", "manifests/", "--out", "missing/dir/p.json"), "create it first (mkdir -p"),
     Mistake("plan", ("plan", *UNREACHABLE, "manifests/"), "check the endpoint"),
     Mistake("plan", ("plan", "--config", "missing.yaml", "manifests/"), "config file not found"),
     Mistake("plan", ("plan", "manifests/"), "pass --sandbox, --endpoint HOST:PORT"),
