@@ -83,6 +83,8 @@ def open_admin(target: Target, config: RunConfig | None) -> Iterator[tuple[Any, 
             yield client, "sandbox"
             return
         settings = connection_settings(target, config)
+        for notice in settings.notices():  # an ambient variable must never silently change the target
+            print(f"notice: {notice}", file=sys.stderr)
         endpoint = settings.get("endpoint")
         if not endpoint:
             raise ConfigError("no Flyte Admin to talk to",

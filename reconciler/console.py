@@ -5,8 +5,9 @@ reports through it. ``TerminalConsole`` is the implementation for a terminal or 
 
 - primary output (a rendered plan, a report) goes to stdout; messages and progress go to stderr,
   so ``plan --format json > plan.json`` stays clean;
-- colour only when wanted: never with ``--no-color``, with ``NO_COLOR`` set (https://no-color.org),
-  with ``TERM=dumb``, or when the stream is not a terminal;
+- colour only when wanted: never with ``--no-color`` or ``NO_COLOR`` set (https://no-color.org); else
+  always with ``FORCE_COLOR`` set (https://force-color.org: CI logs render ANSI but are not terminals);
+  else never with ``TERM=dumb`` or when the stream is not a terminal;
 - on a terminal, progress is one line redrawn in place (failures are kept above it); elsewhere
   (CI logs, pipes) it is one plain line per finished item, never carriage returns.
 
@@ -60,7 +61,11 @@ def color_enabled(*, no_color: bool = False, stream: TextIO | None = None,
                   environ: Mapping[str, str] | None = None) -> bool:
     """Whether to use ANSI colour on ``stream`` (default stdout), given ``--no-color`` and the env."""
     env = os.environ if environ is None else environ
-    if no_color or env.get("NO_COLOR", "") != "" or env.get("TERM") == "dumb":
+    if no_color or env.get("NO_COLOR", "") != "":
+        return False  # opting out wins over forcing, as CPython's own colouring decides
+    if env.get("FORCE_COLOR", "") != "":
+        return True
+    if env.get("TERM") == "dumb":
         return False
     return _isatty(sys.stdout if stream is None else stream)
 

@@ -69,10 +69,16 @@ def _refuse(recorded: PlannedTarget, elsewhere: str) -> WrongTargetError:
              "a plan for the other target with `flyte-reconciler plan --out FILE`")
 
 
+def _explicit(source: str | None) -> bool:
+    return bool(source) and str(source).startswith(_EXPLICIT_SOURCES)  # "environment variable NAME" too
+
+
 def _named(key: str, source: str | None) -> str:
     """Which flag or variable set ``key``, for the message."""
     if source == "command-line flag":
         return _FLAGS[key]
+    if source and source.startswith("environment variable "):
+        return f"the {source}"
     names = [name for name, ours in ENV_VARS.items() if ours == key and os.environ.get(name)]
     return f"the environment variable {names[0]}" if names else f"the {source}"
 
@@ -82,11 +88,18 @@ def _check_explicit(recorded: PlannedTarget, given: Target, config: Any) -> None
     now = connection_settings(Target(endpoint=given.endpoint, insecure=given.insecure,
                                      environment=recorded.environment, flytectl_config=given.flytectl_config), config)
     endpoint, source = now.get("endpoint"), now.source("endpoint")
-    if endpoint and source in _EXPLICIT_SOURCES and endpoint != recorded.endpoint:
+    if endpoint and _explicit(source) and endpoint != recorded.endpoint:
         raise _refuse(recorded, f"{_named('endpoint', source)} points to {endpoint}")
     insecure, source = now.get("insecure"), now.source("insecure")
-    if insecure is not None and source in _EXPLICIT_SOURCES and bool(insecure) != recorded.insecure:
+    if insecure is not None and _explicit(source) and bool(insecure) != recorded.insecure:
         raise _refuse(recorded, f"{_named('insecure', source)} asks for {'plaintext' if insecure else 'TLS'}")
+    # A variable the plan's environment overrides still says the user meant another target: refuse too.
+    for override in now.overrides:
+        ignored = override.loser
+        if ignored.ambient and override.key == "endpoint" and ignored.value != recorded.endpoint:
+            raise _refuse(recorded, f"the {ignored.source} points to {ignored.value}")
+        if ignored.ambient and override.key == "insecure" and bool(ignored.value) != recorded.insecure:
+            raise _refuse(recorded, f"the {ignored.source} asks for {'plaintext' if ignored.value else 'TLS'}")
 
 
 def pinned_target(recorded: PlannedTarget, *, given: Target, config: Any) -> Target:

@@ -1,9 +1,15 @@
 """Connection settings and where each came from (pure: reads only the mappings and files it is given).
 
-Precedence, per setting: command-line flags → environment variables flytekit users already set
-(``FLYTE_PLATFORM_*``, ``FLYTE_CREDENTIALS_*``) → the selected environment of flyte-reconciler.yaml →
-the flytectl config file (``--flytectl-config``, ``$FLYTECTL_CONFIG``, ``~/.flyte/config.yaml``), read
-with flytectl's ``admin.*`` keys. Secrets are held in ``Secret`` values that never print.
+Precedence, per setting: command-line flags → the environment of flyte-reconciler.yaml chosen with
+``--env`` → environment variables flytekit users already set (``FLYTE_PLATFORM_*``,
+``FLYTE_CREDENTIALS_*``) → the flytectl config file (``--flytectl-config``, ``$FLYTECTL_CONFIG``,
+``~/.flyte/config.yaml``), read with flytectl's ``admin.*`` keys. An environment someone named on the
+command line is a deliberate choice; a variable left in a shell or a CI job is ambient, so the named
+environment wins for every key it sets. The client secret and the static token are each one setting
+with several spellings (``GROUPS``): the highest source that spells one of them decides it whole, so a
+staging secret in the shell is never sent to production's token endpoint. Whenever an ambient
+variable is overridden or overrides another source with a different value, ``overrides`` says so
+(``doctor`` lists them, the CLI prints a notice). Secrets are held in ``Secret`` values that never print.
 
 This module never opens a connection, never imports grpc and never prints; ``doctor`` renders
 ``describe()``. Keys are our snake_case names (``SETTING_KEYS``); each source's own spelling is mapped
@@ -47,7 +53,8 @@ FLYTECTL_ADMIN_KEYS = {
 }
 # The environment variables flytekit reads (fk/configuration), plus our own for a static token.
 ENV_VARS = {
-    "FLYTE_PLATFORM_URL": "endpoint", "FLYTE_PLATFORM_INSECURE": "insecure",
+    "FLYTE_PLATFORM_URL": "endpoint", "FLYTE_RECONCILER_ENDPOINT": "endpoint",  # ours wins over flytekit's
+    "FLYTE_PLATFORM_INSECURE": "insecure",
     "FLYTE_PLATFORM_INSECURE_SKIP_VERIFY": "insecure_skip_verify",
     "FLYTE_PLATFORM_CA_CERT_FILE_PATH": "ca_cert_file", "FLYTE_PLATFORM_CONSOLE_ENDPOINT": "console_url",
     "FLYTE_CREDENTIALS_CLIENT_ID": "client_id", "FLYTE_CREDENTIALS_CLIENT_SECRET": "client_secret",
@@ -67,6 +74,9 @@ ENVIRONMENT_KEYS = {
     "consoleUrl": "console_url", "tokenFile": "token_file", "tokenEnvVar": "token_env_var",
     "allowPlaintextCredentials": "allow_plaintext_credentials",
 }
+# Keys that are one setting spelled several ways: only the highest source that sets any of them counts.
+GROUPS = (("client_secret", "client_secret_env_var", "client_secret_location"), ("token_file", "token_env_var"))
+AMBIENT = "environment variable"
 SETTING_KEYS = tuple(dict.fromkeys([*FLYTECTL_ADMIN_KEYS.values(), *ENV_VARS.values(), *ENVIRONMENT_KEYS.values()]))
 ENDPOINT_SCHEMES = ("dns:///", "grpc://", "grpcs://", "http://", "https://")
 
@@ -96,15 +106,47 @@ class Setting:
     value: Any
     source: str
 
+    @property
+    def ambient(self) -> bool:
+        return self.source.startswith(AMBIENT)
+
+    @property
+    def variable(self) -> str:
+        return self.source.removeprefix(AMBIENT).strip()
+
+
+@dataclass(frozen=True)
+class Override:
+    """An ambient variable that lost to, or won over, another source with a different value."""
+
+    key: str
+    winner: Setting
+    loser: Setting
+    winner_key: str = ""  # the key that decided a GROUPS setting, when not ``key`` itself
+
+    def line(self) -> str:
+        if self.loser.ambient:
+            key = self.winner_key or self.key
+            return (f"{self.loser.variable}={_shown(self.loser.value)} is ignored: {self.winner.source} sets "
+                    f"{key}={_shown(self.winner.value)}")
+        return (f"{self.winner.variable}={_shown(self.winner.value)} overrides {self.key}="
+                f"{_shown(self.loser.value)} from {self.loser.source}")
+
 
 @dataclass(frozen=True)
 class ConnectionSettings:
     """The resolved settings: ``values`` maps a key of ``SETTING_KEYS`` to its value and source."""
 
     values: Mapping[str, Setting] = field(default_factory=dict)
+    overrides: tuple[Override, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+        object.__setattr__(self, "overrides", tuple(self.overrides))
+
+    def notices(self) -> list[str]:
+        """One line per ambient variable that was overridden or overrides (for stderr and ``doctor``)."""
+        return [override.line() for override in self.overrides]
 
     def get(self, key: str, default: Any = None) -> Any:
         setting = self.values.get(key)
@@ -224,8 +266,10 @@ def _flytectl(path: Path | None) -> dict[str, Any]:
     return result
 
 
-def _env_vars(environ: Mapping[str, str]) -> dict[str, Any]:
-    return {ours: environ[theirs] for theirs, ours in ENV_VARS.items() if environ.get(theirs)}
+def _env_vars(environ: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
+    """One layer per variable set (each is its own source, named in ``doctor`` and notices)."""
+    return [(f"{AMBIENT} {theirs}", {ours: environ[theirs]}) for theirs, ours in ENV_VARS.items()
+            if environ.get(theirs)]
 
 
 def _environment(env: Any) -> dict[str, Any]:
@@ -264,19 +308,50 @@ def resolve(*, flags: Mapping[str, Any], environ: Mapping[str, str] | None = Non
     if unknown:
         raise ValueError(f"unknown setting keys in flags: {unknown}")  # a programming error, not the user's
     path = flytectl_config_path(flytectl_config, environ)
-    layers = [
+    layers = [  # lowest precedence first
         (f"flytectl config {path}", _flytectl(path)),
+        *_env_vars(environ),
         (f"flyte-reconciler.yaml environment {environment_name}", _environment(environment)),
-        ("environment variable", _env_vars(environ)),
         ("command-line flag", {k: v for k, v in flags.items() if v is not None}),
     ]
-    values: dict[str, Setting] = {}
-    for source, layer in layers:  # later layers win
+    candidates: dict[str, list[Setting]] = {}
+    for source, layer in layers:
         for key, value in layer.items():
-            if key == "client_secret" and source != "environment variable" and not isinstance(value, Secret):
+            if key == "client_secret" and not source.startswith(AMBIENT) and not isinstance(value, Secret):
                 # A literal secret belongs in the environment, never in a committed file or a shell history.
                 raise ConfigError(f"a literal client secret is not accepted from {source}",
                                   hint="use FLYTE_CREDENTIALS_CLIENT_SECRET, clientSecretEnvVar or "
                                        "clientSecretLocation")
-            values[key] = Setting(_normalise(key, value, source), source)
-    return ConnectionSettings(values)
+            candidates.setdefault(key, []).append(Setting(_normalise(key, value, source), source))
+    # The four sources in precedence order; every ambient variable shares the rank of the process environment.
+    rank = {source: 1 if source.startswith(AMBIENT) else 0 for source, _ in layers}
+    rank.update({layers[-2][0]: 2, layers[-1][0]: 3})
+    overrides: list[Override] = []
+    for group in GROUPS:
+        _decide_group(group, candidates, rank, overrides)
+    values: dict[str, Setting] = {}
+    for key, found in candidates.items():
+        winner = values[key] = found[-1]
+        overrides.extend(Override(key, winner, loser) for loser in found[:-1]
+                         if (winner.ambient or loser.ambient) and loser.value != winner.value)
+    return ConnectionSettings(values, tuple(overrides))
+
+
+def _decide_group(group: tuple[str, ...], candidates: dict[str, list[Setting]], rank: Mapping[str, int],
+                  overrides: list[Override]) -> None:
+    """Keep only the group's settings from the highest layer that spells any of them; ambient variables
+    are one layer here (flytekit's literal secret beside a variable name is flytekit's own choice)."""
+    found = [(key, setting) for key in group for setting in candidates.get(key, [])]
+    if not found:
+        return
+    top = max(rank[setting.source] for _, setting in found)
+    deciding_key, deciding = next((key, s) for key, s in reversed(found) if rank[s.source] == top)
+    for key in group:
+        kept = [s for s in candidates.get(key, []) if rank[s.source] == top]
+        overrides.extend(Override(key, deciding, dropped, winner_key=deciding_key)
+                         for dropped in candidates.get(key, [])
+                         if rank[dropped.source] != top and (dropped.ambient or deciding.ambient))
+        if kept:
+            candidates[key] = kept
+        else:
+            candidates.pop(key, None)

@@ -4,7 +4,12 @@ Modes: a static token (env var or file); an external command whose trimmed stdou
 client credentials (``ClientSecret``: token URL, scopes, audience and header discovered from Admin's
 anonymous AuthMetadataService unless configured; the secret from the literal environment variable,
 the variable named by ``clientSecretEnvVar``, or ``clientSecretLocation``); the device-code flow for
-interactive terminals. PKCE (browser) is not implemented: asking for it is a clear ConfigError.
+interactive terminals; the authorization-code flow with PKCE and a loopback redirect (``Pkce``, in
+``pkce``), also for interactive sessions.
+
+As flytectl and flytekit do, no flow starts until Flyte Admin asks for one: calls go out without
+credentials until Admin answers UNAUTHENTICATED, so the sandbox config ``flytectl config init``
+writes (``authType: Pkce``) just works against an admin without auth. Discovery waits as well.
 
 The token goes in ``flyte-authorization: Bearer …`` (or the advertised/configured header), is cached
 in memory only, and is fetched again once when Admin answers UNAUTHENTICATED (``refresh()``). OAuth2
@@ -32,6 +37,8 @@ from reconciler.errors import ConfigError
 from reconciler.settings import ConnectionSettings
 
 DEFAULT_HEADER = "flyte-authorization"
+CI_HINT = ("in CI use a mode without a person: ClientSecret (FLYTE_CREDENTIALS_CLIENT_ID with "
+           "FLYTE_CREDENTIALS_CLIENT_SECRET or clientSecretEnvVar), ExternalCommand or StaticToken")
 
 
 class TokenAuth:
@@ -43,6 +50,9 @@ class TokenAuth:
         self._lock = threading.Lock()
         self.header = header
         self.mode = mode
+        # Whether Flyte Admin has asked for credentials (answered UNAUTHENTICATED) or ``obtain()`` was called.
+        self.asked = False
+        self._sent = threading.local()  # the token this thread last sent (None: anonymous)
 
     def _current(self) -> str:
         with self._lock:
@@ -54,11 +64,27 @@ class TokenAuth:
             return self._token
 
     def metadata(self) -> tuple[tuple[str, str], ...]:
-        return ((self.header, f"Bearer {self._current()}"),)
+        if not self.asked:
+            self._sent.token = None
+            return ()  # anonymous until Admin asks: an admin without auth never starts a login
+        token = self._current()
+        self._sent.token = token
+        return ((self.header, f"Bearer {token}"),)
 
     def refresh(self) -> None:
+        """Admin refused this thread's last call: the first time, start sending credentials; later, get a
+        new token, unless another thread already replaced the refused one (one login, not one per thread)."""
         with self._lock:
-            self._token = None
+            refused = getattr(self._sent, "token", None)
+            if not self.asked:
+                self.asked = True
+            elif refused is not None and refused == self._token:
+                self._token = None
+
+    def obtain(self) -> None:
+        """Get a token now, whether or not Admin asked (what ``doctor`` does to check credentials)."""
+        self.asked = True
+        self._current()
 
     def bind(self, channel: object) -> None:
         """Called by AdminClient once its channel exists (discovery needs it)."""
@@ -107,6 +133,10 @@ class ClientCredentials(TokenAuth):
         self.allow_plaintext = allow_plaintext
         self._header_configured = bool(settings.get("authorization_header"))
         self._context: ssl.SSLContext | None = None
+        self._channel: object | None = None
+        self._discovered = False
+        self.oauth2_metadata: Any = None
+        self.public_config: Any = None
 
     def _ssl_context(self) -> ssl.SSLContext:
         # The token endpoint is trusted like Admin itself: same CA file, same skip-verify choice.
@@ -115,12 +145,19 @@ class ClientCredentials(TokenAuth):
         return self._context
 
     def bind(self, channel: object) -> None:
+        self._channel = channel  # discovery waits until Admin asks for credentials
+
+    def _discover(self) -> None:
+        """Ask Admin's anonymous AuthMetadataService for what is not configured (once)."""
+        if self._discovered:
+            return
         from flyteidl.service import auth_pb2, auth_pb2_grpc
 
-        stub = auth_pb2_grpc.AuthMetadataServiceStub(channel)
+        if self._channel is None:
+            raise ConfigError(f"{self.mode} needs a connection to Flyte Admin to discover its OAuth2 settings")
+        stub = auth_pb2_grpc.AuthMetadataServiceStub(self._channel)
         try:
-            if not self.token_url:
-                self.token_url = stub.GetOAuth2Metadata(auth_pb2.OAuth2MetadataRequest(), timeout=30).token_endpoint
+            self.oauth2_metadata = stub.GetOAuth2Metadata(auth_pb2.OAuth2MetadataRequest(), timeout=30)
             public = stub.GetPublicClientConfig(auth_pb2.PublicClientAuthConfigRequest(), timeout=30)
         except grpc.RpcError as exc:  # translated here, at the boundary
             if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
@@ -128,6 +165,10 @@ class ClientCredentials(TokenAuth):
                     from exc
             raise ConfigError("Flyte Admin does not serve AuthMetadataService, so the OAuth2 settings cannot "
                               "be discovered", hint="configure admin.tokenUrl (and scopes) explicitly") from exc
+        self._discovered = True
+        self.public_config = public
+        if not self.token_url:
+            self.token_url = self.oauth2_metadata.token_endpoint
         if not self.scopes:
             self.scopes = list(public.scopes)
         if not self.audience and public.audience:
@@ -158,6 +199,8 @@ class ClientCredentials(TokenAuth):
         client_id = self.settings.get("client_id")
         if not client_id:
             raise ConfigError("client credentials need a client id (FLYTE_CREDENTIALS_CLIENT_ID or admin.clientId)")
+        if self._channel is not None or not (self.token_url and self.scopes):
+            self._discover()  # also the header and audience Admin advertises, as before any call
         if not self.token_url:
             raise ConfigError("no OAuth2 token endpoint (configure admin.tokenUrl)")
         secret = self._secret()
@@ -186,25 +229,16 @@ class DeviceFlow(ClientCredentials):
         self.interactive = sys.stdin.isatty() if interactive is None else interactive
         self.notify = notify or (lambda text: print(text, file=sys.stderr))
 
-    def bind(self, channel: object) -> None:
-        from flyteidl.service import auth_pb2, auth_pb2_grpc
-
-        super().bind(channel)
-        stub = auth_pb2_grpc.AuthMetadataServiceStub(channel)
-        try:
-            self.device_url = stub.GetOAuth2Metadata(auth_pb2.OAuth2MetadataRequest(),
-                                                     timeout=30).device_authorization_endpoint
-        except Exception as exc:  # grpc.RpcError: translated at the boundary
-            raise ConfigError("cannot discover the device authorization endpoint") from exc
-
     def _post(self, url: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         answer = oauth.post_form(url, form, context=self._ssl_context(), allow_plaintext=self.allow_plaintext)
         return answer.status, answer.body
 
     def _device(self) -> str:
         if not self.interactive:
-            raise ConfigError("the device-code flow needs an interactive terminal",
-                              hint="in CI use client credentials (FLYTE_CREDENTIALS_CLIENT_ID/_SECRET)")
+            raise ConfigError("Flyte Admin asks for a login, and the device-code flow (DeviceFlow) needs an "
+                              "interactive terminal", hint=CI_HINT)
+        self._discover()
+        self.device_url = self.oauth2_metadata.device_authorization_endpoint
         if not self.device_url or not self.token_url:
             raise ConfigError("Flyte Admin advertises no device authorization endpoint")
         client_id = self.settings.get("client_id") or "flytectl"
@@ -241,9 +275,6 @@ def auth_from(settings: ConnectionSettings, *, allow_plaintext_credentials: bool
         mode = "ClientSecret"  # as flytekit: a secret means client credentials
     if mode is None:
         return None
-    if mode == "Pkce":
-        raise ConfigError("auth mode Pkce (browser login) is not supported",
-                          hint="use DeviceFlow on a terminal, or client credentials / a token command in CI")
     transport.require_safe_credentials(str(settings.get("endpoint") or ""), plaintext=bool(settings.get("insecure")),
                                        allow=allow_plaintext_credentials)
     header = settings.get("authorization_header") or DEFAULT_HEADER
@@ -251,6 +282,10 @@ def auth_from(settings: ConnectionSettings, *, allow_plaintext_credentials: bool
         return ClientCredentials(settings, allow_plaintext=allow_plaintext_credentials)
     if mode == "DeviceFlow":
         return DeviceFlow(settings, allow_plaintext=allow_plaintext_credentials)
+    if mode == "Pkce":
+        from reconciler.admin.pkce import Pkce
+
+        return Pkce(settings, allow_plaintext=allow_plaintext_credentials)
     if mode == "StaticToken":
         return TokenAuth(_static(settings), header=header, mode=mode)
     command = settings.get("command")

@@ -116,7 +116,7 @@ class AdminClient:
             raise AdminError("the client is closed", code="CANCELLED", method=method, target=target)
         rpc = getattr(self.stub, method, None) or getattr(self.data_proxy, method)
         attempts = self.max_attempts if retry else 1
-        refreshed = False
+        refreshed = armed = False
         attempt = 0
         while True:
             with self._lock:
@@ -126,6 +126,10 @@ class AdminClient:
                 return rpc(request, timeout=timeout_s or self.timeout_s, metadata=metadata)
             except grpc.RpcError as exc:
                 code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
+                if code == grpc.StatusCode.UNAUTHENTICATED and self._auth is not None and not metadata and not armed:
+                    armed = True  # an anonymous call refused: Admin asks for credentials (not a refresh)
+                    self._auth.refresh()
+                    continue
                 if code == grpc.StatusCode.UNAUTHENTICATED and self._auth is not None and not refreshed:
                     refreshed = True
                     self._auth.refresh()
@@ -151,7 +155,7 @@ class AdminClient:
         ready: deque[tuple[int, str, int]] = deque((i, "", 0) for i in range(len(jobs)))  # job, token, attempt
         later: list[tuple[float, int, tuple[int, str, int]]] = []  # backoff heap
         finished: queue.SimpleQueue[tuple[tuple[int, str, int], Any]] = queue.SimpleQueue()
-        in_flight, order, refreshed = 0, 0, False
+        in_flight, order, refreshed, armed = 0, 0, False, False
         while ready or later or in_flight:
             while later and later[0][0] <= time.monotonic():
                 ready.append(heapq.heappop(later)[2])
@@ -161,17 +165,25 @@ class AdminClient:
                     self.calls[method] += 1
                 metadata = self._auth.metadata() if self._auth is not None else None
                 future = rpc.future(jobs[job[0]][1](job[1]), timeout=self.timeout_s, metadata=metadata)
-                future.add_done_callback(lambda f, job=job: finished.put((job, f)))
+                future.add_done_callback(lambda f, job=job, sent=metadata: finished.put((job, f, sent)))
                 in_flight += 1
             if not in_flight:
                 time.sleep(max(0.0, later[0][0] - time.monotonic()))
                 continue
-            (index, token, attempt), future = finished.get()
+            (index, token, attempt), future, sent = finished.get()
             in_flight -= 1
             try:
                 response = future.result()
             except grpc.RpcError as exc:
                 code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
+                if code == grpc.StatusCode.UNAUTHENTICATED and self._auth is not None and sent != self._auth.metadata():
+                    ready.append((index, token, attempt))  # sent before the credentials changed: send again
+                    continue
+                if code == grpc.StatusCode.UNAUTHENTICATED and self._auth is not None and not sent and not armed:
+                    armed = True  # an anonymous call refused: Admin asks for credentials (not a refresh)
+                    self._auth.refresh()
+                    ready.append((index, token, attempt))
+                    continue
                 if code == grpc.StatusCode.UNAUTHENTICATED and self._auth is not None and not refreshed:
                     refreshed = True
                     self._auth.refresh()

@@ -30,8 +30,9 @@ def _confirm(auto_approve: bool) -> None:
         raise ApprovalError("apply needs approval but standard input is not a terminal",
                             hint="review the plan and re-run with --auto-approve (or apply a saved plan)")
     if not click.confirm("\nApply these changes?", default=False):
-        click.echo("Apply cancelled; nothing was changed.")
-        sys.exit(EXIT_OK)
+        # As Terraform: declining is not success, so a script or CI step that asked does not go on as if applied.
+        click.echo("Apply cancelled; nothing was changed.", err=True)
+        sys.exit(EXIT_ERROR)
 
 
 def _report(report: ApplyReport, quiet: bool = False) -> int:

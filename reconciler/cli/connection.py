@@ -14,7 +14,8 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--sandbox", is_flag=True,
                      help="Use the embedded Flyte Admin (persisted under .flyte-reconciler/, seeded with samples)."),
-        click.option("--endpoint", metavar="HOST:PORT", envvar="FLYTE_RECONCILER_ENDPOINT",
+        # FLYTE_RECONCILER_ENDPOINT is read by reconciler.settings as an ambient variable (below --env), not here.
+        click.option("--endpoint", metavar="HOST:PORT",
                      help="Flyte Admin gRPC endpoint (overrides the environment's)."),
         click.option("--insecure/--secure", default=None,
                      help="Plaintext gRPC instead of TLS (for local or port-forwarded admins)."),

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from reconciler.cli.base import overridden_environment_variable
 from reconciler.cli.connection import connection_options, target_from
 from reconciler.connect import connection_settings, open_admin
 from reconciler.errors import EXIT_ERROR, EXIT_OK, AdminError, ConfigError, ReconcilerError
@@ -68,7 +69,10 @@ def _checks(client: Any) -> list[Check]:
     def credentials() -> str:
         if plugin is None:
             return "none configured (anonymous calls)"
-        plugin.metadata()  # obtains a token (discovery, token endpoint, command…) without calling Admin
+        # As every command does: call anonymously and log in only if Admin asks (a refused token fails here).
+        client.call("GetVersion", version_pb2.GetVersionRequest(), target="Flyte Admin")
+        if not plugin.asked:
+            return f"not needed: Flyte Admin answers without credentials ({plugin.mode} would start only if asked)"
         return f"ok, a token was obtained ({plugin.mode})"
 
     def version() -> str:
@@ -108,6 +112,15 @@ def doctor_command(config_path: str | None, env: str | None, **kwargs: Any) -> N
             click.echo("Effective configuration:")
             for key, value, source in settings.describe():
                 click.echo(f"  {key:<24} {value:<45} ({source})")
+            ambient = settings.notices()
+            env_notice = overridden_environment_variable(click.get_current_context(), env)
+            if env_notice:
+                click.echo(f"notice: {env_notice}", err=True)
+                ambient.insert(0, env_notice)
+            if ambient:
+                click.echo("Ambient environment variables overridden or overriding:")
+                for line in ambient:
+                    click.echo(f"  {line}")
             click.echo(f"Transport: {transport.describe(settings)}")
         with open_admin(target, config) as (client, endpoint):
             click.echo(f"Connecting to {endpoint} (auth: {client.auth_mode}):")
@@ -122,6 +135,8 @@ def doctor_command(config_path: str | None, env: str | None, **kwargs: Any) -> N
             click.echo(f"  {'':<24} next step: {check.next_step}")
     passed = bool(checks) and all(check.ok for check in checks)
     click.echo("All checks passed." if passed else "Some checks failed.")
+    if not passed:  # the one line every failing command ends with, on stderr
+        click.echo("Error: a check failed: its next step above says what to do", err=True)
     sys.exit(EXIT_OK if passed else EXIT_ERROR)
 
 

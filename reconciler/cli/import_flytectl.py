@@ -7,15 +7,17 @@ from pathlib import Path
 import click
 import yaml
 
+from reconciler.cli.base import writable_output
 from reconciler.errors import ConfigError
 from reconciler.manifests.flytectl_import import convert_attr_file, merge_documents
 
 
 @click.command("import-flytectl")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the manifests to FILE.")
+@click.option("--out", type=click.Path(path_type=Path), help="Write the manifests to FILE.")
 def import_command(files: tuple[Path, ...], out: Path | None) -> None:
     """Convert flytectl `--attrFile` YAML files (any of the six attribute types) into Attributes manifests."""
+    writable_output(out)
     converted = []
     for path in files:
         try:

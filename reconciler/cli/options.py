@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from reconciler.cli.base import note_ambient_environment
 from reconciler.errors import ConfigError
 from reconciler.manifests import LoadedManifests, load_config, load_manifests
 
@@ -32,7 +33,7 @@ def manifest_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.argument("paths", nargs=-1, type=click.Path(), metavar="[PATHS]..."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help="Run configuration (default: flyte-reconciler.yaml at the manifests' root)."),
-        click.option("--env", "env", metavar="NAME", envvar="FLYTE_RECONCILER_ENV",
+        click.option("--env", "env", metavar="NAME", envvar="FLYTE_RECONCILER_ENV", callback=note_ambient_environment,
                      help="Environment of flyte-reconciler.yaml: its endpoint and its template `vars`."),
         click.option("--var", "variables", multiple=True, metavar="KEY=VALUE",
                      help="Template variable, available as {{ vars.KEY }}; wins over --var-file and the "

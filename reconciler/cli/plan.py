@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from reconciler.cli.base import writable_output
 from reconciler.cli.connection import connection_options, target_from
 from reconciler.cli.options import load_from_options, manifest_options
 from reconciler.cli.output import console_url_of, emit_plan, selection_from, selection_options
@@ -36,6 +37,7 @@ def plan_command(out: Path | None, fmt: str, detailed_exitcode: bool, no_color: 
     Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes present
     (only with --detailed-exitcode).
     """
+    writable_output(out)  # before any work: a missing directory must not cost a whole plan
     selection = selection_from(kwargs)
     loaded, environment = load_from_options(kwargs)
     target = target_from(kwargs, environment)

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from reconciler.connect import SANDBOX_DB
+from reconciler.errors import ConfigError
 
 
 @click.group("sandbox")
@@ -52,8 +53,16 @@ def serve_command(port: int, host: str, db_path: Path, seed_dir: Path | None, se
         from reconciler.localadmin.executions.lifecycle import LifecycleSettings
 
         lifecycle = LifecycleSettings(duration_s=run_duration)
-    with LocalAdmin.start(db_path=db_path, port=port, host=host, aids=aids, seed_samples=samples,
-                          lifecycle=lifecycle) as admin:
+    try:
+        running = LocalAdmin.start(db_path=db_path, port=port, host=host, aids=aids, seed_samples=samples,
+                                   lifecycle=lifecycle)
+    except RuntimeError as exc:  # grpc's "Failed to bind to address": the one thing a user can cause here
+        if "bind" not in str(exc).lower():
+            raise
+        raise ConfigError(f"cannot serve on {host}:{port}: the port is in use (or the address is not this "
+                          "machine's)", hint="choose another --port (--port 0 picks a free one), or stop the "
+                                             "program that listens there") from exc
+    with running as admin:
         if seed_dir is not None:
             from reconciler.admin.package_seed import seed_package
 

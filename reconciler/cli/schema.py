@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.base import writable_output
 from reconciler.manifests.schema import json_schema
 
 
 @click.command("schema")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), metavar="FILE",
+@click.option("--out", type=click.Path(path_type=Path), metavar="FILE",
               help="Write the schema to FILE instead of standard output.")
 def schema_command(out: Path | None) -> None:
     """JSON Schema (draft 2020-12) of every manifest kind.
@@ -23,6 +24,7 @@ def schema_command(out: Path | None) -> None:
 
         # yaml-language-server: $schema=../schema.json
     """
+    writable_output(out)
     text = json.dumps(json_schema(), indent=2, sort_keys=True)
     if out is not None:
         out.write_text(text + "\n", encoding="utf-8")

@@ -91,6 +91,7 @@ def test_no_command_or_format_leaks_a_secret(tmp_path: Path, log_file: Path,  # 
             scan.run(*args, expect=expect)
 
         run("validate", str(repo))
+        run("render", str(repo))
         run("schema", "--out", str(work / "schema.json"))
         run("doctor", *endpoint)
         for fmt in ("text", "json", "markdown"):

@@ -116,5 +116,6 @@ def test_an_unreachable_admin_during_discovery_is_a_failed_connection(home: Path
     monkeypatch.setenv("FLYTE_CREDENTIALS_CLIENT_SECRET", "unused-secret")
     result = _doctor("--endpoint", "127.0.0.1:1", "--insecure")
     assert result.exit_code == 1
-    assert "FAILED: AuthMetadataService 127.0.0.1:1: UNAVAILABLE" in _line(result.output, "connection")
+    # no discovery before Admin asks: the first (anonymous) call finds the admin unreachable
+    assert "FAILED: GetVersion Flyte Admin: UNAVAILABLE" in _line(result.output, "credentials")
     assert "next step: check the endpoint and port" in result.output

@@ -54,10 +54,11 @@ def test_discovery_https_token_endpoint_and_refresh_after_revocation(admin: Loca
     plugin = auth_from(settings)
     assert isinstance(plugin, ClientCredentials)
     with _client(admin, ca, plugin) as client:
+        assert plugin.token_url is None  # nothing is discovered before Admin asks for credentials
+        client.call("ListProjects", project_pb2.ProjectListRequest(limit=1))
         assert admin.token_server is not None and admin.token_server.url.startswith("https://127.0.0.1:")
         assert plugin.token_url == admin.token_server.url  # discovered, not configured
         assert (plugin.scopes, plugin.audience, plugin.header) == (["all"], "https://flyte.test", "flyte-authorization")
-        client.call("ListProjects", project_pb2.ProjectListRequest(limit=1))
         issuer = admin.token_server.issuer
         assert issuer.issued == 1
         issuer.revoke_all()  # Admin now refuses the cached token: one UNAUTHENTICATED, one refresh, one retry
@@ -74,7 +75,7 @@ def test_the_token_endpoint_is_not_trusted_without_the_ca(admin: LocalAdmin, ca:
     plugin = auth_from(settings)
     assert plugin is not None
     with pytest.raises(ConfigError, match="is not trusted") as caught:
-        plugin.metadata()
+        plugin.obtain()
     assert "caCertFilePath" in str(caught.value)
 
 
@@ -99,7 +100,7 @@ def test_a_secret_is_never_sent_to_a_remote_http_token_url(tmp_path: Path) -> No
     plugin = auth_from(settings)
     assert plugin is not None
     with pytest.raises(ConfigError, match="refusing to send the client secret over a plaintext connection"):
-        plugin.metadata()
+        plugin.obtain()
 
 
 def test_an_unreachable_token_endpoint_is_retried_then_transient(tmp_path: Path,
@@ -115,16 +116,23 @@ def test_an_unreachable_token_endpoint_is_retried_then_transient(tmp_path: Path,
     plugin = auth_from(settings)
     assert plugin is not None
     with pytest.raises(TransientAdminError, match="no answer after 3 attempts"):
-        plugin.metadata()
+        plugin.obtain()
 
 
 def test_client_credentials_against_an_admin_without_auth_metadata(tmp_path: Path) -> None:
+    """As flytectl and flytekit: an admin without auth never asks, so nothing is discovered or requested;
+    one that asks but serves no AuthMetadataService gets a clear error."""
     with LocalAdmin.start(db_path=tmp_path / "a.db", port=0) as plain:
         settings = resolve(flags={"endpoint": plain.address, "insecure": True},
                            environ={"HOME": str(tmp_path), "FLYTE_CREDENTIALS_CLIENT_ID": "bot",
                                     "FLYTE_CREDENTIALS_CLIENT_SECRET": "x"})
-        with pytest.raises(ConfigError, match="does not serve AuthMetadataService") as caught:
-            AdminClient(endpoint=plain.address, insecure=True, metadata_plugin=auth_from(settings))
+        plugin = auth_from(settings)
+        assert isinstance(plugin, ClientCredentials)
+        with AdminClient(endpoint=plain.address, insecure=True, metadata_plugin=plugin) as client:
+            client.call("ListProjects", project_pb2.ProjectListRequest(limit=1))
+            assert not plugin.asked and plugin.token_url is None
+            with pytest.raises(ConfigError, match="does not serve AuthMetadataService") as caught:
+                plugin.obtain()
         assert "tokenUrl" in str(caught.value)
 
 

@@ -60,7 +60,7 @@ def test_external_command_token_is_refreshed_once_on_unauthenticated(tmp_path: P
         monkeypatch.setenv("FLYTE_CREDENTIALS_COMMAND", f"{sys.executable},{script},{counter}")
         result = CliRunner().invoke(cli, ["doctor", "--endpoint", admin.address, "--insecure"])
         assert result.exit_code == 0, result.output
-        assert guard.seen[:2] == ["Bearer tok-1", "Bearer tok-2"]
+        assert guard.seen[:3] == ["", "Bearer tok-1", "Bearer tok-2"]  # anonymous until Admin asks
         assert "tok-" not in result.output
 
 

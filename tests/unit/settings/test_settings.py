@@ -33,15 +33,15 @@ def test_flytectl_config_is_used_as_is(tmp_path: Path) -> None:
     assert settings.values["endpoint"].source.startswith("flytectl config")
 
 
-def test_precedence_flags_env_environment_flytectl(tmp_path: Path) -> None:
+def test_precedence_flags_environment_env_flytectl(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text(FLYTECTL)
     environ = {"FLYTE_PLATFORM_URL": "env.example.com:443", "FLYTE_PLATFORM_INSECURE": "False",
                "FLYTECTL_CONFIG": str(path), "FLYTE_CREDENTIALS_SCOPES": "all,offline"}
     env = {"endpoint": "yaml.example.com:443", "clientId": "from-yaml", "insecure": True}
     settings = resolve(flags={"endpoint": None}, environ=environ, environment=env, environment_name="prod")
-    assert settings.get("endpoint") == "env.example.com:443"
-    assert settings.get("insecure") is False  # env "False" beats the environment's true
+    assert settings.get("endpoint") == "yaml.example.com:443"  # the named environment beats an ambient variable
+    assert settings.get("insecure") is True
     assert settings.get("client_id") == "from-yaml"
     assert settings.values["client_id"].source == "flyte-reconciler.yaml environment prod"
     assert settings.get("scopes") == ["all", "offline"]

@@ -10,7 +10,7 @@ import pytest
 
 from reconciler.errors import ConfigError
 from reconciler.manifests.config import Environment
-from reconciler.settings import Secret, resolve
+from reconciler.settings import ENV_VARS, Secret, resolve
 
 FULL_FLYTECTL = """\
 admin:
@@ -101,7 +101,8 @@ def test_each_flytekit_environment_variable(tmp_path: Path) -> None:
     assert s.get("auth_type") == "ClientSecret"
     assert s.get("scopes") == ["all", "offline"] and s.get("audience") == "aud"
     assert s.get("command") == ["gettoken", "--audience", "flyte"]
-    assert all(setting.source == "environment variable" for setting in s.values.values())
+    for key, setting in s.values.items():  # each source names its variable
+        assert ENV_VARS[setting.source.removeprefix("environment variable ")] == key
 
 
 @pytest.mark.parametrize(("text", "expected"), [("false", False), ("False", False), ("0", False), ("off", False),
@@ -113,7 +114,8 @@ def test_boolean_spellings(tmp_path: Path, text: str, expected: bool) -> None:
 
 
 def test_a_boolean_that_is_not_one_is_an_error_naming_its_source(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"insecure from environment variable is 'maybe', not a boolean"):
+    with pytest.raises(ConfigError,
+                       match=r"insecure from environment variable FLYTE_PLATFORM_INSECURE is 'maybe', not a boolean"):
         resolve(flags={}, environ={"HOME": str(tmp_path), "FLYTE_PLATFORM_INSECURE": "maybe"})
 
 
@@ -142,7 +144,8 @@ def test_precedence_key_by_key_across_all_four_sources(tmp_path: Path) -> None:
     s = resolve(flags={"endpoint": "flag.example.com:443"}, environ=environ, environment=environment,
                 environment_name="prod")
     assert (s.get("endpoint"), s.source("endpoint")) == ("flag.example.com:443", "command-line flag")
-    assert (s.get("client_id"), s.source("client_id")) == ("env-bot", "environment variable")
+    # the environment named with --env wins over an ambient variable
+    assert (s.get("client_id"), s.source("client_id")) == ("yaml-bot", "flyte-reconciler.yaml environment prod")
     assert (s.get("scopes"), s.source("scopes")) == (["yaml"], "flyte-reconciler.yaml environment prod")
     assert s.get("console_url") == "https://yaml-console"
     assert (s.get("token_url"), s.source("token_url")) == ("https://idp.example.com/oauth2/token",
@@ -184,7 +187,7 @@ def test_auth_mode_is_inferred_from_what_is_configured(tmp_path: Path) -> None:
         assert resolve(flags={}, environ={**base, **extra}).auth_mode()[0] == mode
     explicit = resolve(flags={}, environ={**base, "FLYTE_CREDENTIALS_AUTH_MODE": "DeviceFlow",
                                           "FLYTE_CREDENTIALS_COMMAND": "gettoken"})
-    assert explicit.auth_mode() == ("DeviceFlow", "environment variable")
+    assert explicit.auth_mode() == ("DeviceFlow", "environment variable FLYTE_CREDENTIALS_AUTH_MODE")
 
 
 def test_a_literal_secret_is_only_accepted_from_the_environment(tmp_path: Path) -> None:
@@ -197,7 +200,7 @@ def test_a_literal_secret_is_only_accepted_from_the_environment(tmp_path: Path) 
 def test_secrets_are_redacted_in_repr_describe_and_cannot_be_pickled(tmp_path: Path) -> None:
     s = resolve(flags={}, environ={"HOME": str(tmp_path), "FLYTE_CREDENTIALS_CLIENT_SECRET": "canary-9d1"})
     assert "canary-9d1" not in repr(s) and "canary-9d1" not in str(s.describe())
-    assert ("client_secret", "****", "environment variable") in s.describe()
+    assert ("client_secret", "****", "environment variable FLYTE_CREDENTIALS_CLIENT_SECRET") in s.describe()
     assert f"{s.get('client_secret')}" == "Secret('****')"
     with pytest.raises(TypeError):
         pickle.dumps(s.get("client_secret"))
