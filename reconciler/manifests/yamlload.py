@@ -86,6 +86,10 @@ class _Builder:
             return value
         except yaml.YAMLError as exc:
             raise YamlProblem(line, f"invalid value: {str(exc).splitlines()[0]}", path) from exc
+        except (ValueError, OverflowError) as exc:  # a timestamp shape that is no real time: 2023-02-29, 24:00
+            raise YamlProblem(line, f"{node.value!r} looks like a date or time but is not a real one ({exc})", path,
+                              "a real calendar date and a time of day 00:00:00-23:59:59, or quote it "
+                              "to keep it text") from exc
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
