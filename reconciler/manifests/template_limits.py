@@ -23,7 +23,7 @@ import contextlib
 import contextvars
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 from jinja2 import nodes
@@ -138,16 +138,19 @@ def _rewrite(template: nodes.Template) -> nodes.Template:
         return nodes.Call(nodes.ExtensionAttribute(_Budget.identifier, name, lineno=lineno), args, [], None, None,
                           lineno=lineno)
 
-    for loop in template.find_all(nodes.For):
-        loop.iter = hook("loop", [loop.iter], loop.lineno)
-    for concat in list(template.find_all(nodes.Concat)):
-        call = hook("concat", list(concat.nodes), concat.lineno)
-        for parent in template.find_all(nodes.Node):
-            for field_name, value in parent.iter_fields():
-                if value is concat:
-                    setattr(parent, field_name, call)
-                elif isinstance(value, list) and any(item is concat for item in value):
-                    setattr(parent, field_name, [call if item is concat else item for item in value])
+    def rewritten(value: Any) -> Any:
+        if isinstance(value, nodes.Concat):
+            return hook("concat", [rewritten(part) for part in value.nodes], value.lineno)
+        if isinstance(value, list):
+            return [rewritten(item) for item in value]
+        if isinstance(value, nodes.Node):
+            for field_name, field_value in value.iter_fields():
+                setattr(value, field_name, rewritten(field_value))
+            if isinstance(value, nodes.For):
+                value.iter = hook("loop", [cast(nodes.Expr, value.iter)], value.lineno)
+        return value
+
+    rewritten(template)
     return template
 
 
