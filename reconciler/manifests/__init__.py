@@ -21,44 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ManifestError, ManifestProblem
-from reconciler.manifests.config import CONFIG_FILE, RunConfig, load_config
+from reconciler.manifests.config import RunConfig, load_config
 from reconciler.manifests.crossref import cross_check
 from reconciler.manifests.discover import MAX_FILE_BYTES, SUFFIXES, discover, read_source
 from reconciler.manifests.documents import LoadedManifests, ManifestDocument, validate_document
 from reconciler.manifests.package_checks import check_packages
 from reconciler.manifests.render import TemplateProblem, render
 from reconciler.manifests.secrets import EnvPolicy, env_policy, find_secret, redact, secret_values
+from reconciler.manifests.variables import template_variables
 from reconciler.manifests.yamlload import YamlProblem, jsonable, load_documents
-
-
-def _template_variables(config: RunConfig, environment: str | None, variables: dict[str, str] | None,
-                        var_files: list[str] | None, problems: list[ManifestProblem]) -> dict[str, Any]:
-    """Environment ``vars``, then each ``--var-file`` in order, then ``--var`` (later wins)."""
-    merged: dict[str, Any] = {}
-    if environment is not None:
-        if environment not in config.environments:
-            known = ", ".join(sorted(config.environments)) or "none are defined"
-            problems.append(ManifestProblem(config.path or CONFIG_FILE, 1, "Config", "", "environments",
-                                            f"unknown environment {environment!r}", f"one of: {known}"))
-        else:
-            merged.update(config.environments[environment].vars)
-    for var_file in var_files or []:
-        try:
-            documents = load_documents(Path(var_file).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(ManifestProblem(var_file, 1, "", "", "", f"cannot read variables: {exc}"))
-            continue
-        except YamlProblem as exc:
-            problems.append(ManifestProblem(var_file, exc.line, "", "", "", exc.message))
-            continue
-        value = documents[0].value if documents else {}
-        if len(documents) > 1 or not isinstance(value, dict):
-            problems.append(ManifestProblem(var_file, 1, "", "", "", "a --var-file must hold one YAML mapping",
-                                            "NAME: value lines"))
-            continue
-        merged.update(jsonable(value))
-    merged.update(variables or {})
-    return merged
 
 
 @dataclass(frozen=True)
@@ -127,7 +98,7 @@ def load_manifests(paths: list[str], *, config: RunConfig, environment: str | No
     """
     problems: list[ManifestProblem] = []
     guard = _guard(config)
-    template_vars = _template_variables(config, environment, variables, var_files, problems)
+    template_vars = template_variables(config, environment, variables, var_files, problems)
     skip = Path(config.path) if config.path else None
     documents: list[ManifestDocument] = []
     rendered: list[str] = []

@@ -28,6 +28,7 @@ from reconciler.manifests.secrets import EnvNotAllowed, EnvPolicy
 from reconciler.manifests.template_limits import MAX_RENDERED_CHARS, environment, step_budget
 
 _MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
+RESERVED_CHARACTERS = (_MARK_OPEN, _MARK_CLOSE)
 _MARKER = re.compile(f"{_MARK_OPEN}([0-9]+){_MARK_CLOSE}")
 _TAG = re.compile(r"\{[{%#]|[}%#]\}")
 _CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
