@@ -167,7 +167,7 @@ def apply_plan(
 ) -> ApplyReport:
     report = ApplyReport()
     failed_addresses: set[str] = set()
-    failed_projects: set[str] = set()
+    failed_projects: set[str | None] = set()
     breaker = _Breaker(max_unavailable)
 
     def run_group(group: list[A.Action]) -> list[ActionResult]:
@@ -194,8 +194,9 @@ def apply_plan(
             breaker.record(error)
             if error is not None:
                 failed_addresses.add(action.address)
-                if action.address.startswith("project/"):
-                    failed_projects.add(_project_of(action.address))
+                project = _project_of(action.address)
+                if action.address.startswith("project/") and project is not None:
+                    failed_projects.add(project)
             if progress is not None:
                 progress.advance(results[-1].status == APPLIED, f"{action.symbol} {action.address}")
         return results

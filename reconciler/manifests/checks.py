@@ -6,22 +6,16 @@ import re
 import zoneinfo
 from collections.abc import Mapping
 
+from reconciler.model.address import DOMAIN, ENTITY_NAME, PROJECT_ID, VERSION
+
 # Every pattern is applied with ``fullmatch`` and spells its character classes as ASCII ranges: with
 # ``match`` and ``$``, a trailing newline passes ("abc\n"), and ``\w``/``\d`` accept non-ASCII letters
 # and digits that Admin (Go regexps, Kubernetes validators) refuses after we said "valid".
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_LABEL = DOMAIN
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _NAME_PART = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 _BACKFILL_NAME = re.compile(r"[a-z][a-z0-9-]*")
-# Launch plan, workflow and task names: Python-style dotted names. No '/' (it separates address parts),
-# no ',', '(' or ')' (they would change the meaning of an Admin filter string such as
-# ``eq(launch_plan.name,NAME)``), no whitespace or control characters, and not '-' (the "no level"
-# placeholder of attribute addresses).
-ENTITY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}")
-# Versions are chosen by users and CI (git SHAs, v1.2.3, 0.1.0+build, base64 digests): a wider set,
-# still without '/', filter metacharacters, whitespace or control characters.
-VERSION = re.compile(r"[A-Za-z0-9_.:+=@~-]{1,255}")
 DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 _GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
 _CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))  # Go cron: Sunday is 0 only
@@ -48,7 +42,7 @@ def address_part(value: str) -> str:
 def project_id(value: str) -> str:
     if len(value) > 63:
         raise ValueError(f"{value!r} is {len(value)} characters long (a DNS-1123 label of at most 63 characters)")
-    if not _DNS_LABEL.fullmatch(value):
+    if not PROJECT_ID.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid project id (a DNS-1123 label: lowercase letters, digits and "
                          "'-', starting and ending with a letter or digit)")
     return value
@@ -180,8 +174,11 @@ def printable(value: str) -> str:
 def entity_name(value: str, what: str = "name") -> str:
     """Launch plan / workflow names as Admin stores them and as they appear in addresses and filters."""
     if value == "-":
-        raise ValueError(f"{what} '-' is the 'no level' placeholder of addresses, not a name (leave the field out "
-                         "for the level above; a Flyte name: letters, digits, '_', '.', '-')")
+        raise ValueError(f"{what} '-' is not a name: it spells 'no level' in addresses (omit the key for the level "
+                         "above)")
+    if "/" in value:
+        raise ValueError(f"{what} '{printable(value)}' contains '/', which separates address parts (a Flyte name: "
+                         "ASCII letters, digits, '_', '.' and '-')")
     if not ENTITY_NAME.fullmatch(value):
         raise ValueError(f"{what} '{printable(value)}' is not a Flyte name (at most 255 ASCII letters, digits, "
                          "'_', '.' and '-', not starting with '.' or '-'; no '/', ',', '(', ')', spaces or control "
