@@ -102,7 +102,9 @@ class Rate(Strict):
 
 
 class Schedule(Strict):
-    cron: Annotated[str, AfterValidator(checks.cron), AfterValidator(cron_limits.check)] | None = None
+    # The ASCII check runs first (the parser's own message for '१' would not say what is wrong); the
+    # never-fires check in the same function skips expressions the parser is about to refuse.
+    cron: Annotated[str, AfterValidator(cron_limits.check), AfterValidator(checks.cron)] | None = None
     rate: Rate | None = None
     offset: Annotated[str, AfterValidator(moments.offset)] | None = None
     kickoffTimeInput: str | None = None
