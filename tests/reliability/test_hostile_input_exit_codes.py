@@ -242,3 +242,16 @@ def test_the_cli_reports_the_early_stop_and_exits_3(capsys: pytest.CaptureFixtur
                          unreachable_after=5)
     assert _report(report) == 3
     assert "7 actions were not attempted" in capsys.readouterr().out
+
+
+def test_a_single_refused_write_is_exit_3_not_1(tmp_path: Path, admin: tuple[LocalAdmin, Clock],
+                                                refuse: Refuse) -> None:
+    """Nothing applied, yet a write was sent (a lost reply would have applied it): partial, exit 3."""
+    running, _clock = admin
+    root = tmp_path / "repo"
+    _write(root, [_project("extra")])
+    refuse.methods = {"RegisterProject"}
+    result = _apply(root, running)
+    assert refuse.refused == 1
+    assert result.exit_code == 3, result.output[-2000:]
+    assert "0 of 1 actions applied; re-run apply" in result.output
