@@ -20,6 +20,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from reliability.templates import measure, render_table
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "reliability.md"
 
@@ -35,7 +37,25 @@ FAMILIES = {
                     "saved plan applied after another apply changed its objects"),
     "hostile_input": ("Hostile input", "test_hostile_input.py", "alias bombs, deep nesting, 6 MiB and 50 MB files, "
                       "binary and non-UTF-8 files, duplicate keys, python tags, Jinja2 sandbox escapes and resource "
-                      "bombs, includes, recursive macros, absurd values — 77 cases, each through `plan` and `apply`"),
+                      "bombs, includes, recursive macros, absurd values — 78 cases, each through `plan` and `apply`"),
+    "hostile_input_second": ("Hostile input, second campaign", "test_hostile_input_second.py", "83 cases an "
+                             "attacker or a careless user would write, none from the project's own manifests: "
+                             "secrets through env(), --var and literal values; names that change the write level; "
+                             "values Admin refuses after 'valid' (trailing newlines, Unicode digits in cron, NUL, "
+                             "filter metacharacters); impossible dates, huge offsets and rates; template resource "
+                             "bombs; symlinks out of the root, dangling and looping; CR, NEL and U+2028 line breaks; "
+                             "NaN, never-firing schedules, private-use --var values, a missing --var-file. Each "
+                             "through `validate`, `plan --out` and `apply` with a canary client secret in the "
+                             "environment: exit 1, the right file:line, no traceback, no RPC, the canary in no output "
+                             "or file"),
+    "hostile_second_families": ("Second campaign by family", "test_hostile_input_second.py", "runs per family "
+                                "(each case runs three commands)"),
+    "hostile_exit_codes": ("Exit codes after a write", "test_hostile_input_exit_codes.py", "for every action type, "
+                           "the admin refuses that type's RPC once the apply is writing: exit 3, never 1, and a "
+                           "re-run converges"),
+    "hostile_unavailable": ("Admin unreachable", "test_hostile_input_exit_codes.py", "120 project creations with "
+                            "every write answered UNAVAILABLE: the apply stops after the consecutive-failure limit "
+                            "and reports the rest as not attempted; a re-run applies all of them"),
     "properties": ("Properties", "test_properties.py", "hypothesis-generated organisations: apply then plan is empty; "
                    "two plans give byte-identical JSON; a saved plan round-trips"),
     "tampering": ("Saved-plan tampering", "test_plan_tampering.py", "edits of a real saved plan (project update "
@@ -57,12 +77,16 @@ def _aggregate(path: Path) -> dict[str, dict[str, int]]:
         for line in path.read_text().splitlines():
             entry = json.loads(line)
             family = entry.pop("family")
+            if family.startswith("hostile_second_"):  # one table: runs per family of the second campaign
+                entry = {family.removeprefix("hostile_second_"): entry.pop("runs", 0)}
+                family = "hostile_second_families"
             for key, value in entry.items():
                 totals[family][key] += value
     return {f: dict(c) for f, c in totals.items()}
 
 
-def _render(totals: dict[str, dict[str, int]], *, full: bool, outcome: str, seconds: float) -> str:
+def _render(totals: dict[str, dict[str, int]], *, full: bool, outcome: str, seconds: float,
+            templates: list[str] | None = None) -> str:
     lines = [
         "# Reliability figures",
         "",
@@ -85,6 +109,8 @@ def _render(totals: dict[str, dict[str, int]], *, full: bool, outcome: str, seco
         lines += ["| measure | count |", "|---|---|"]
         lines += [f"| {name.replace('_', ' ')} | {value:,} |" for name, value in sorted(counts.items())]
         lines.append("")
+    if templates:
+        lines += ["## Template worst cases", "", *templates, ""]
     return "\n".join(lines)
 
 
@@ -103,7 +129,9 @@ def main() -> int:
                               cwd=ROOT, env=env)
         seconds = time.monotonic() - started
         outcome = "all passed" if done.returncode == 0 else f"FAILED (exit {done.returncode})"
-        args.out.write_text(_render(_aggregate(figures), full=args.full, outcome=outcome, seconds=seconds))
+        templates = render_table(measure())  # resource bounds: measured here, never asserted by a timed test
+        args.out.write_text(_render(_aggregate(figures), full=args.full, outcome=outcome, seconds=seconds,
+                                    templates=templates))
     print(f"wrote {args.out}")
     return done.returncode
 

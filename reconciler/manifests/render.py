@@ -122,7 +122,11 @@ def _render_bounded(template: jinja2.Template, **context: Any) -> str:
     for chunk in template.generate(**context):
         size += len(chunk)
         if size > MAX_RENDERED_CHARS:
-            raise SecurityError(f"the rendered file exceeds {MAX_RENDERED_CHARS:,} characters")
+            # Raised outside the template's frames: the line is the last source marker produced so far.
+            markers = (m for part in reversed([*parts[-64:], chunk]) for m in reversed(_MARKER.findall(part)))
+            line = int(next(markers, "1"))
+            raise TemplateProblem(line, f"the template tried something the sandbox forbids: the rendered file "
+                                        f"exceeds {MAX_RENDERED_CHARS:,} characters (generate less, or split the file)")
         parts.append(chunk)
     return "".join(parts)
 

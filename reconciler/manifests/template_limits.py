@@ -35,7 +35,7 @@ MAX_TEMPLATE_VALUE = 1_000_000  # characters/items one operation may produce
 MAX_RENDERED_CHARS = 20_000_000  # rendered text of one file (4× the 5 MiB source limit)
 MAX_EXPONENT = 64
 MAX_INT_BITS = 4_096  # chained powers: (10**64)**64 is fine, five levels deep would never finish
-MAX_TEMPLATE_STEPS = 1_000_000  # loop iterations + calls + filters + operations in one file's render
+MAX_TEMPLATE_STEPS = 500_000  # loop iterations + calls + filters + operations in one file's render
 
 _steps_left: contextvars.ContextVar[list[int]] = contextvars.ContextVar("template_steps_left")
 # The numbers of a printf conversion (%-08.3f, %*s) and of a format spec ({:>10.2}, {0:{1}}).

@@ -284,7 +284,7 @@ def test_second_hostile_corpus_is_refused_with_its_line(case: Case, command: str
     calls = admin.counters()
     record("hostile_input_second", bad_inputs=1, write_rpcs=admin.write_calls(), rpcs=sum(calls.values()),
            accepted=int(result.exit_code != 1), leaks=int(CANARY in output))
-    record(f"hostile_second_{case.family}", cases=1)
+    record(f"hostile_second_{case.family}", runs=1)
     assert result.exit_code == 1, output[-3000:]
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in output
