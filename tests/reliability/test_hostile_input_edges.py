@@ -124,7 +124,7 @@ def test_sandbox_serve_on_every_interface_prints_the_warning_first(tmp_path: Pat
         second = child.stderr.readline()
     finally:
         child.send_signal(signal.SIGTERM)
-        child.wait(timeout=60)
+        child.communicate(timeout=60)  # drains and closes stderr
     assert first.startswith("warning: --host 0.0.0.0") and "no authentication" in first
     assert "listening on" in second
     assert stat.S_IMODE((tmp_path / "a.db").stat().st_mode) == 0o600
