@@ -26,7 +26,7 @@ _CRON_NAMES: tuple[dict[str, int], ...] = ({}, {}, {}, {m: i + 1 for i, m in enu
 _FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
 
 
-URL_SAFE_VERSION = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+URL_SAFE_VERSION = re.compile(r"[A-Za-z0-9._-]{1,128}")  # fullmatch: "v1\n" must not pass
 
 
 def address_part(value: str) -> str:

@@ -76,7 +76,7 @@ class WorkflowRef(Strict):
     version: Version = "latest"
     project: Annotated[str, AfterValidator(checks.project_id)] | None = None
     domain: Domain | None = None
-    package: AddressName | None = None  # a Package of the same project-domain: its version is used
+    package: EntityName | None = None  # a Package of the same project-domain: its version is used
 
     @field_validator("version", mode="before")
     @classmethod

@@ -118,7 +118,8 @@ _ENVIRONMENT = environment()
 
 def _render_bounded(template: jinja2.Template, **context: Any) -> str:
     """Render chunk by chunk, stopping once the output passes ``MAX_RENDERED_CHARS`` (loop bombs)."""
-    parts, size = [], 0
+    parts: list[str] = []
+    size = 0
     for chunk in template.generate(**context):
         size += len(chunk)
         if size > MAX_RENDERED_CHARS:

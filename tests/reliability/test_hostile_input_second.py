@@ -161,6 +161,12 @@ CASES: list[Case] = [
        "not a Flyte name"),
     _c("version_with_slash", "admin", lp().replace("version: v1", "version: 'v1/evil'"), 5, "cannot be sent"),
     _c("pinned_version_newline", "admin", lp('  version: "v2\\n"\n'), 7, "cannot be sent"),
+    _c("package_version_trailing_newline", "admin", HEAD + "kind: Package\nmetadata: {project: flytesnacks, "
+       'domain: development, name: etl}\nspec: {source: pkg, version: "v1\\n"}\n', 4, "usable version",
+       setup=lambda root, _outside: (root / "pkg").mkdir()),
+    _c("package_name_with_slash", "level", HEAD + "kind: Package\nmetadata: {project: flytesnacks, "
+       "domain: development, name: 'etl/x'}\nspec: {source: pkg}\n", 3, "contains '/'",
+       setup=lambda root, _outside: (root / "pkg").mkdir()),
     _c("domain_trailing_newline", "admin", lp(meta='metadata: {project: flytesnacks, domain: "development\\n", '
                                               'name: n}\n'), 3, "domain"),
     # --- crash: values that raised ValueError/OverflowError instead of a located problem --------------
