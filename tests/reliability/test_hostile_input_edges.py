@@ -128,3 +128,14 @@ def test_sandbox_serve_on_every_interface_prints_the_warning_first(tmp_path: Pat
     assert first.startswith("warning: --host 0.0.0.0") and "no authentication" in first
     assert "listening on" in second
     assert stat.S_IMODE((tmp_path / "a.db").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(("value", "expected"), [(float("nan"), "not .nan"), (10**400, "64-bit float range")])
+def test_float_inputs_refuse_nan_and_overflow_with_what_was_expected(value: object, expected: str) -> None:
+    from flyteidl.core import types_pb2
+
+    from reconciler.admin.literals import LiteralError, to_literal
+
+    with pytest.raises(LiteralError, match=expected) as info:
+        to_literal(value, types_pb2.LiteralType(simple=types_pb2.FLOAT), "limit")
+    assert "None" not in str(info.value)

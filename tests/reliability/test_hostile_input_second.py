@@ -231,6 +231,12 @@ CASES: list[Case] = [
     _c("never_fires_feb_30", "smaller", lp(schedule="{cron: '0 0 30 2 *'}"), 6, "never fires"),
     _c("never_fires_april_31", "smaller", lp(schedule="{cron: '0 0 31 4,6,9,11 *'}"), 6, "never fires"),
     _c("never_fires_names", "smaller", lp(schedule="{cron: '0 0 31 FEB *'}"), 6, "never fires"),
+    _c("lookalike_zero_width_name", "smaller", lp(meta="metadata: {project: flytesnacks, domain: development, "
+       "name: 'night\u200bly'}\n"), 3, "not a Flyte name"),
+    _c("lookalike_nfd_name", "smaller", lp(meta="metadata: {project: flytesnacks, domain: development, "
+       "name: 'cafe\u0301'}\n"), 3, "not a Flyte name"),
+    _c("lookalike_cyrillic_project", "smaller", HEAD + "kind: Project\nmetadata: {name: 'flyt\u0435snacks'}\n"
+       "spec: {displayName: x}\n", 3, "DNS-1123"),
     _c("missing_var_file", "smaller", PROJECT, 1, "an existing yaml file", file="absent.yaml",
        args=("--var-file", "absent.yaml")),
     _c("integer_backfill_to", "smaller", backfill("from: 2024-01-01T00:00:00Z, to: 1704153600"), 11,
