@@ -1,5 +1,7 @@
-"""``python -m reliability [--full]``: run every reliability family (tests/reliability) and rewrite
-docs/reliability.md from what the tests recorded (``tests/reliability/figures.py``).
+"""``python -m reliability [--full] [--families NAMES]``: run every reliability family (tests/reliability)
+and rewrite docs/reliability.md from what the tests recorded (``tests/reliability/figures.py``).
+``--families hostile`` runs only the families whose keys start with ``hostile`` and replaces only
+their sections (and the template measurements) in the existing document.
 
 Without ``--full`` the families run at their CI sizes (what every CI run does); ``--full`` runs the
 documented sizes (50 chaos seeds on the M organisation, 20 kills per crash campaign, 200 property
@@ -114,24 +116,63 @@ def _render(totals: dict[str, dict[str, int]], *, full: bool, outcome: str, seco
     return "\n".join(lines)
 
 
+def _sections(text: str) -> tuple[str, dict[str, str]]:
+    """The document's preamble and its ``## Title`` sections (each with its heading), in order."""
+    head, *parts = text.split("\n## ")
+    return head, {part.split("\n", 1)[0]: "## " + part for part in parts}
+
+
+def _refresh(old: str, new: str, titles: list[str], note: str) -> str:
+    """``old`` with the sections named in ``titles`` replaced by (or extended with) those of ``new``."""
+    head, sections = _sections(old)
+    head = "\n".join(line for line in head.splitlines() if not line.startswith("Refreshed by `python -m reliability"))
+    _new_head, fresh = _sections(new)
+    for title in titles:
+        sections[title] = fresh[title]
+    body = [section.rstrip("\n") + "\n" for section in sections.values()]
+    return head.rstrip("\n") + "\n\n" + note + "\n\n" + "\n".join(body)
+
+
+def _selected(names: str | None) -> list[str]:
+    """Family keys named (or prefixed) by a comma-separated list, e.g. ``hostile``; all without a list."""
+    if not names:
+        return list(FAMILIES)
+    chosen = [key for key in FAMILIES if any(key.startswith(n.strip()) for n in names.split(","))]
+    if not chosen:
+        raise SystemExit(f"no family matches {names!r} (families: {', '.join(FAMILIES)})")
+    return chosen
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the documented sizes (slow: tens of minutes)")
+    parser.add_argument("--families", metavar="NAMES",
+                        help="run only these families (comma-separated keys or prefixes, e.g. hostile) and refresh "
+                             "only their sections of the existing document")
     parser.add_argument("--out", type=Path, default=DOC)
     args = parser.parse_args()
+    families = _selected(args.families)
+    files = sorted({f"tests/reliability/{FAMILIES[key][1]}" for key in families})
     with tempfile.TemporaryDirectory() as tmp:
         figures = Path(tmp) / "figures.jsonl"
         env = {**os.environ, "RELIABILITY_FIGURES": str(figures)}
         if args.full:
             env["RELIABILITY_FULL"] = "1"
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/reliability"],
+        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files],
                               cwd=ROOT, env=env)
         seconds = time.monotonic() - started
         outcome = "all passed" if done.returncode == 0 else f"FAILED (exit {done.returncode})"
-        templates = render_table(measure())  # resource bounds: measured here, never asserted by a timed test
-        args.out.write_text(_render(_aggregate(figures), full=args.full, outcome=outcome, seconds=seconds,
-                                    templates=templates))
+        measured = "hostile_input" in families  # resource bounds: measured here, never asserted by a timed test
+        templates = render_table(measure()) if measured else None
+        text = _render(_aggregate(figures), full=args.full, outcome=outcome, seconds=seconds, templates=templates)
+        if args.families and args.out.exists():
+            titles = [FAMILIES[key][0] for key in families] + (["Template worst cases"] if measured else [])
+            note = (f"Refreshed by `python -m reliability --families {args.families}{' --full' if args.full else ''}` "
+                    f"on {dt.date.today().isoformat()} in {seconds / 60:.1f} min (pytest outcome: {outcome}): "
+                    f"{', '.join(titles)}; the other sections are from the run named above.")
+            text = _refresh(args.out.read_text(), text, titles, note)
+        args.out.write_text(text)
     print(f"wrote {args.out}")
     return done.returncode
 
