@@ -5,26 +5,36 @@ in plan order and different addresses run concurrently (``parallelism``). Every 
 idempotent (Admin's ALREADY_EXISTS on a create is success; activation and deletion are safe to
 repeat), so re-running after a crash converges. Transient gRPC failures are retried inside the
 admin client; here a failed action marks the later actions on the same address, and everything in
-a project whose project action failed, as not attempted.
+a project whose project action failed, as not attempted. When Admin answers UNAVAILABLE (after the
+client's retries) to ``max_unavailable`` consecutive actions, it is clearly unreachable: the apply
+stops early and every remaining action is reported as not attempted (a re-run applies them), instead
+of grinding through thousands of actions at ten retries each. An unexpected exception in a handler
+fails that action like an Admin error: once writes were sent, the outcome must be a partial report
+(exit 3), never a traceback.
 
 This module never prints: progress goes through the console seam handed in.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from reconciler.errors import ReconcilerError
-from reconciler.model.address import Address
+from reconciler.errors import AdminError, ReconcilerError
+from reconciler.model.address import Address, AddressError
 from reconciler.plan import actions as A
 from reconciler.plan.actions import PHASES
 from reconciler.plan.model import Plan
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_PARALLELISM = 8
+MAX_CONSECUTIVE_UNAVAILABLE = 5  # distinct actions in a row, each after the client's own retries
 
 APPLIED = "applied"
 FAILED = "failed"
@@ -67,6 +77,7 @@ class ActionResult:
 @dataclass
 class ApplyReport:
     results: list[ActionResult] = field(default_factory=list)
+    unreachable_after: int = 0  # >0: stopped early after this many consecutive UNAVAILABLE actions
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -78,6 +89,37 @@ class ApplyReport:
     @property
     def any_applied(self) -> bool:
         return any(r.status == APPLIED for r in self.results)
+
+    @property
+    def any_attempted(self) -> bool:
+        """A write was sent (a failed one may still have been applied, e.g. when its reply was lost)."""
+        return any(r.status in (APPLIED, FAILED) for r in self.results)
+
+
+class _Breaker:
+    """Counts consecutive UNAVAILABLE outcomes of distinct actions, across the worker threads."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.consecutive = 0
+        self.tripped = False
+        self._lock = threading.Lock()
+
+    def record(self, error: BaseException | None) -> None:
+        with self._lock:
+            if isinstance(error, AdminError) and error.code == "UNAVAILABLE":
+                self.consecutive += 1
+                self.tripped = self.tripped or (self.limit > 0 and self.consecutive >= self.limit)
+            else:
+                self.consecutive = 0
+
+
+def _project_of(address: str) -> str | None:
+    # Total: a malformed address (a hand-edited saved plan) must fail its action, not the whole apply.
+    try:
+        return Address.parse(address).project
+    except AddressError:
+        return None
 
 
 def _handle(writer: Writer, action: A.Action) -> None:
@@ -121,27 +163,40 @@ def apply_plan(
     parallelism: int = DEFAULT_PARALLELISM,
     progress: Progress | None = None,
     handle: Callable[[Writer, A.Action], None] = _handle,
+    max_unavailable: int = MAX_CONSECUTIVE_UNAVAILABLE,
 ) -> ApplyReport:
     report = ApplyReport()
     failed_addresses: set[str] = set()
-    failed_projects: set[str] = set()
+    failed_projects: set[str | None] = set()
+    breaker = _Breaker(max_unavailable)
 
     def run_group(group: list[A.Action]) -> list[ActionResult]:
         results = []
         for action in group:
-            if action.address in failed_addresses or Address.parse(action.address).project in failed_projects:
+            if breaker.tripped:
+                results.append(ActionResult(action, NOT_ATTEMPTED, "Flyte Admin is unreachable; re-run apply"))
+                continue
+            if action.address in failed_addresses or _project_of(action.address) in failed_projects:
                 results.append(ActionResult(action, NOT_ATTEMPTED, "an earlier action it depends on failed"))
                 continue
+            error: Exception | None = None
             try:
                 handle(writer, action)
             except ReconcilerError as exc:
+                error = exc
                 results.append(ActionResult(action, FAILED, str(exc)))
-                failed_addresses.add(action.address)
-                failed = Address.parse(action.address)
-                if failed.kind == "project":
-                    failed_projects.add(failed.project)
+            except Exception as exc:  # never a traceback once writes were sent (see the module docstring)
+                error = exc
+                logger.debug("unexpected error applying %s", action.address, exc_info=True)
+                results.append(ActionResult(action, FAILED, f"unexpected error: {type(exc).__name__}: {exc}"))
             else:
                 results.append(ActionResult(action, APPLIED))
+            breaker.record(error)
+            if error is not None:
+                failed_addresses.add(action.address)
+                project = _project_of(action.address)
+                if action.address.startswith("project/") and project is not None:
+                    failed_projects.add(project)
             if progress is not None:
                 progress.advance(results[-1].status == APPLIED, f"{action.symbol} {action.address}")
         return results
@@ -156,4 +211,6 @@ def apply_plan(
                 report.results.extend(results)
     if progress is not None:
         progress.close()
+    if breaker.tripped:
+        report.unreachable_after = breaker.consecutive
     return report

@@ -77,7 +77,8 @@ def open_admin(target: Target, config: RunConfig | None) -> Iterator[tuple[Any, 
         if target.sandbox:
             from reconciler.localadmin import LocalAdmin
 
-            SANDBOX_DIR.mkdir(exist_ok=True)
+            SANDBOX_DIR.mkdir(mode=0o700, exist_ok=True)
+            SANDBOX_DIR.chmod(0o700)  # also when an older version created it 755: it holds the admin's data
             admin = stack.enter_context(LocalAdmin.start(db_path=SANDBOX_DB, port=0, seed_samples=True))
             client = stack.enter_context(AdminClient(endpoint=admin.address, insecure=True))
             yield client, "sandbox"

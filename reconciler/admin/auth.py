@@ -112,11 +112,19 @@ def _static(settings: ConnectionSettings) -> Callable[[], str]:
 
 def _command(argv: list[str]) -> Callable[[], str]:
     def fetch() -> str:
+        hint = "run it by hand; its standard output must be the token"
+        # ``from None``: the subprocess exceptions carry the whole argv (and output), which may hold a
+        # password or key; --debug prints the chain, so it must end here.
         try:
             result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True)
+        except subprocess.CalledProcessError as exc:
+            raise ConfigError(f"the token command {argv[0]!r} failed with exit status {exc.returncode}",
+                              hint=hint) from None
+        except subprocess.TimeoutExpired:
+            raise ConfigError(f"the token command {argv[0]!r} did not finish within 60 s", hint=hint) from None
         except (OSError, subprocess.SubprocessError) as exc:
-            raise ConfigError(f"the token command {argv[0]!r} failed",
-                              hint="run it by hand; its standard output must be the token") from exc
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            raise ConfigError(f"the token command {argv[0]!r} could not be run: {reason}", hint=hint) from None
         return result.stdout
 
     return fetch
@@ -211,8 +219,9 @@ class ClientCredentials(TokenAuth):
             form["audience"] = self.audience
         answer = oauth.post_form(self.token_url, form, context=self._ssl_context(),
                                  authorization=oauth.basic_auth(client_id, secret),
-                                 allow_plaintext=self.allow_plaintext, secrets=(secret,))
-        token, _expires_in = oauth.access_token(self.token_url, answer, what="client credentials", secrets=(secret,))
+                                 allow_plaintext=self.allow_plaintext, secrets=oauth.secret_forms(secret, client_id))
+        token, _expires_in = oauth.access_token(self.token_url, answer, what="client credentials",
+                                                secrets=oauth.secret_forms(secret, client_id))
         return token
 
 

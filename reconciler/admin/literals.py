@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from decimal import Decimal
 from typing import Any
@@ -128,7 +129,13 @@ def _primitive(value: Any, simple: int) -> literals_pb2.Primitive:
     if simple == types_pb2.FLOAT:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _Mismatch("a number")
-        return literals_pb2.Primitive(float_value=float(value))
+        try:
+            number = float(value)  # an int such as 10**400 overflows here
+        except OverflowError:
+            raise _Mismatch("a number within the 64-bit float range") from None
+        if math.isnan(number):  # NaN equals nothing, not even itself: no input means it
+            raise _Mismatch("a number, not .nan")
+        return literals_pb2.Primitive(float_value=number)
     if simple == types_pb2.STRING:
         if not isinstance(value, str):
             raise _Mismatch("a string (quote it in YAML)")

@@ -49,10 +49,21 @@ def basic_auth(client_id: str, secret: str) -> str:
     return "Basic " + base64.b64encode(pair.encode()).decode()
 
 
+def secret_forms(secret: str, client_id: str | None = None) -> tuple[str, ...]:
+    """Every spelling of ``secret`` this module sends, so that an IdP echoing the request in its error is
+    scrubbed whatever it echoes: the raw secret, its form encodings, and the Basic header of the pair."""
+    if not secret:
+        return ()
+    forms = {secret, urllib.parse.quote_plus(secret), urllib.parse.quote(secret, safe="")}
+    if client_id is not None:
+        header = basic_auth(client_id, secret)
+        forms |= {header, header.removeprefix("Basic ")}
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "****")
+    for secret in sorted({form for s in secrets for form in secret_forms(s)}, key=len, reverse=True):
+        text = text.replace(secret, "****")
     return text[:300]
 
 
@@ -108,7 +119,7 @@ def access_token(url: str, answer: OAuthAnswer, *, what: str,
     """The token (and its lifetime) of a successful answer; a refusal becomes UnauthenticatedError."""
     if answer.status != 200:
         description = _scrub(str(answer.body.get("error_description") or ""), secrets)
-        detail = ": ".join(part for part in (answer.error, description) if part)
+        detail = ": ".join(part for part in (_scrub(answer.error, secrets), description) if part)
         raise UnauthenticatedError(f"refused the {what} (HTTP {answer.status})" + (f": {detail}" if detail else ""),
                                    code="UNAUTHENTICATED", method="token endpoint", target=url,
                                    hint="check the client id and secret (and scopes/audience) "

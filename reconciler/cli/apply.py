@@ -12,14 +12,21 @@ from typing import Any
 
 import click
 
-from reconciler.apply import APPLIED, DEFAULT_PARALLELISM, ApplyReport, apply_plan
+from reconciler.apply import APPLIED, DEFAULT_PARALLELISM, NOT_ATTEMPTED, ApplyReport, apply_plan
 from reconciler.cli.connection import connection_options, target_from
 from reconciler.cli.options import load_from_options, manifest_options
 from reconciler.cli.output import console_url_of, emit_plan, selection_from, selection_options, use_color
 from reconciler.cli.saved_plan import load_saved, saved_plan_target
 from reconciler.connect import open_admin
 from reconciler.engine import check_fresh, make_plan
-from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ApprovalError
+from reconciler.errors import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    ApprovalError,
+    PartialApplyError,
+    ReconcilerError,
+)
 from reconciler.plan.model import Plan
 
 
@@ -48,9 +55,15 @@ def _report(report: ApplyReport, quiet: bool = False) -> int:
     applied, total = report.count(APPLIED), len(report.results)
     click.echo(f"\nApply complete: {applied} of {total} actions applied." if report.complete else
                f"\nApply incomplete: {applied} of {total} actions applied; re-run apply to converge.")
+    if report.unreachable_after:
+        click.echo(f"Stopped early: Flyte Admin answered UNAVAILABLE to {report.unreachable_after} consecutive "
+                   f"actions; {report.count(NOT_ATTEMPTED)} actions were not attempted (they are not lost: re-run "
+                   "apply once Admin is reachable).")
     if report.complete:
         return EXIT_OK
-    return EXIT_PARTIAL if report.any_applied else EXIT_ERROR
+    # Once a write was sent the outcome is partial (exit 3), even if every write failed: a failed write may
+    # still have been applied (a lost reply), and the contract keeps exit 1 for "nothing was sent".
+    return EXIT_PARTIAL if report.any_attempted else EXIT_ERROR
 
 
 @click.command("apply")
@@ -92,16 +105,24 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
         if plan.has_changes:
             _confirm(auto_approve)
         code = _run(plan, client, parallelism, no_color) if plan.has_changes else EXIT_OK
+        wrote = plan.has_changes and code != EXIT_ERROR
         delay = poll_interval
-        # --wait: the approval covers the campaign; keep launching what is due until backfills finish.
-        while wait and code != EXIT_ERROR and _unfinished(plan):
-            _progress(plan)
-            time.sleep(delay)
-            plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint_label)
-            if plan.has_changes:
-                code = max(code, _run(plan, client, parallelism, no_color, quiet=True))
-            # Back off while nothing moves; poll at the base interval again once runs were launched.
-            delay = poll_interval if plan.has_changes else min(delay * 1.5, MAX_POLL_S)
+        try:
+            # --wait: the approval covers the campaign; keep launching what is due until backfills finish.
+            while wait and code != EXIT_ERROR and _unfinished(plan):
+                _progress(plan)
+                time.sleep(delay)
+                plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint_label)
+                if plan.has_changes:
+                    code = max(code, _run(plan, client, parallelism, no_color, quiet=True))
+                    wrote = wrote or code != EXIT_ERROR
+                # Back off while nothing moves; poll at the base interval again once runs were launched.
+                delay = poll_interval if plan.has_changes else min(delay * 1.5, MAX_POLL_S)
+        except ReconcilerError as exc:
+            if not wrote:
+                raise
+            raise PartialApplyError(f"{exc.message} (after writes were sent)",
+                                    hint="re-run apply to converge") from exc
         if wait:
             _progress(plan)
         sys.exit(code)

@@ -9,6 +9,7 @@ import click
 import yaml
 
 from reconciler.cli.connection import connection_options, target_from
+from reconciler.cli.files import write_atomic
 from reconciler.connect import open_admin
 from reconciler.manifests import load_config
 from reconciler.manifests.config import DEFAULT_DOMAINS
@@ -38,7 +39,7 @@ def export_command(projects: tuple[str, ...], domains: tuple[str, ...], out: Pat
                 click.echo(text)
             else:
                 out.mkdir(parents=True, exist_ok=True)
-                (out / f"{project}.yaml").write_text(text)
+                write_atomic(out / f"{project}.yaml", text)
                 click.echo(f"Wrote {out / (project + '.yaml')}", err=True)
 
 

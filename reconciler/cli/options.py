@@ -38,7 +38,8 @@ def manifest_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--var", "variables", multiple=True, metavar="KEY=VALUE",
                      help="Template variable, available as {{ vars.KEY }}; wins over --var-file and the "
                           "environment's vars (repeatable)."),
-        click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+        # No exists=True: a missing --var-file is a located manifest problem (exit 1), not a usage error (2).
+        click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False),
                      help="YAML mapping of template variables; later files win (repeatable)."),
     ]
     for option in reversed(options):

@@ -11,6 +11,7 @@ import click
 
 from reconciler.cli.base import writable_output
 from reconciler.cli.connection import connection_options, target_from
+from reconciler.cli.files import write_atomic
 from reconciler.cli.options import load_from_options, manifest_options
 from reconciler.cli.output import console_url_of, emit_plan, selection_from, selection_options
 from reconciler.connect import open_admin
@@ -46,7 +47,7 @@ def plan_command(out: Path | None, fmt: str, detailed_exitcode: bool, no_color: 
     with open_admin(target, loaded.config) as (client, endpoint):
         plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint, target=recorded)
     if out is not None:
-        out.write_text(plan.to_json(key_from(os.environ)))
+        write_atomic(out, plan.to_json(key_from(os.environ)), mode=0o600)
     emit_plan(plan, fmt=fmt, no_color=no_color, console_url=console_url_of(loaded.config, environment))
     if out is not None:
         click.echo(f"\nSaved the plan to {out}; apply it with: flyte-reconciler apply --plan {out}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import signal
 import threading
 from pathlib import Path
@@ -46,6 +47,10 @@ def serve_command(port: int, host: str, db_path: Path, seed_dir: Path | None, se
     from reconciler.localadmin import LocalAdmin
     from reconciler.localadmin.aids import Aids
 
+    if not _is_loopback(host):
+        click.echo(f"warning: --host {host} serves the embedded admin beyond this machine, and it has no "
+                   "authentication: anyone who can reach the port can read and change every project. Use "
+                   "127.0.0.1 unless that is what you want.", err=True)
     aids = Aids(latency_ms=inject_latency_ms, unavailable_rate=inject_unavailable, seed=inject_seed)
     stop = threading.Event()
     lifecycle = None
@@ -77,6 +82,15 @@ def serve_command(port: int, host: str, db_path: Path, seed_dir: Path | None, se
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
         click.echo(f"calls: {admin.counters()}", err=True)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to any interface
 
 
 def register(cli: click.Group) -> None:

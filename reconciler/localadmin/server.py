@@ -4,6 +4,7 @@ SQLite file; see ``dispatch`` for why the handlers run on the event loop."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from dataclasses import replace
@@ -62,7 +63,10 @@ class LocalAdmin:
             config = replace(config, lifecycle=lifecycle)
         if clock is not None:
             config = replace(config, clock=clock)
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(db_path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Owner-only: SQLite gives its -wal and -shm files the database file's mode, so creating the file
+        # 600 here keeps the whole store private (the admin has no authentication of its own).
+        os.close(os.open(db_path, os.O_CREAT | os.O_RDWR, 0o600))
         servicer = LocalAdminServicer(Database(db_path), config)
         interceptor = AidsInterceptor(aids or Aids())
         token_server = None

@@ -13,60 +13,56 @@ Public API (other packages depend on these names):
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ManifestError, ManifestProblem
-from reconciler.manifests.config import CONFIG_FILE, RunConfig, load_config
+from reconciler.manifests.config import RunConfig, load_config
 from reconciler.manifests.crossref import cross_check
 from reconciler.manifests.discover import MAX_FILE_BYTES, SUFFIXES, discover, read_source
 from reconciler.manifests.documents import LoadedManifests, ManifestDocument, validate_document
 from reconciler.manifests.package_checks import check_packages
 from reconciler.manifests.render import TemplateProblem, render
+from reconciler.manifests.secrets import EnvPolicy, env_policy, find_secret, redact, secret_values
+from reconciler.manifests.variables import template_variables
 from reconciler.manifests.yamlload import YamlProblem, jsonable, load_documents
 
 
-def _template_variables(config: RunConfig, environment: str | None, variables: dict[str, str] | None,
-                        var_files: list[str] | None, problems: list[ManifestProblem]) -> dict[str, Any]:
-    """Environment ``vars``, then each ``--var-file`` in order, then ``--var`` (later wins)."""
-    merged: dict[str, Any] = {}
-    if environment is not None:
-        if environment not in config.environments:
-            known = ", ".join(sorted(config.environments)) or "none are defined"
-            problems.append(ManifestProblem(config.path or CONFIG_FILE, 1, "Config", "", "environments",
-                                            f"unknown environment {environment!r}", f"one of: {known}"))
-        else:
-            merged.update(config.environments[environment].vars)
-    for var_file in var_files or []:
-        try:
-            documents = load_documents(Path(var_file).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(ManifestProblem(var_file, 1, "", "", "", f"cannot read variables: {exc}"))
-            continue
-        except YamlProblem as exc:
-            problems.append(ManifestProblem(var_file, exc.line, "", "", "", exc.message))
-            continue
-        value = documents[0].value if documents else {}
-        if len(documents) > 1 or not isinstance(value, dict):
-            problems.append(ManifestProblem(var_file, 1, "", "", "", "a --var-file must hold one YAML mapping",
-                                            "NAME: value lines"))
-            continue
-        merged.update(jsonable(value))
-    merged.update(variables or {})
-    return merged
+@dataclass(frozen=True)
+class _Guard:
+    """What every file of one run is rendered with: the ``env()`` policy and the secret values to keep out."""
+
+    policy: EnvPolicy
+    secrets: tuple[str, ...]
 
 
-def _load_file(path: Path, template_vars: dict[str, Any], environment: str | None,
+def _guard(config: RunConfig) -> _Guard:
+    environments = list(config.environments.values())
+    policy = env_policy(config.templates.env, environments)
+    return _Guard(policy, secret_values(policy, environments))
+
+
+def _load_file(path: Path, template_vars: dict[str, Any], environment: str | None, guard: _Guard,
                problems: list[ManifestProblem]) -> list[tuple[ManifestDocument, Any]]:
     source = read_source(path, problems)
     if source is None:
         return []
     try:
-        rendered = render(source.text, template_vars, environment)
+        rendered = render(source.text, template_vars, environment, env=guard.policy.reader())
     except TemplateProblem as exc:
         problems.append(ManifestProblem(source.path, max(exc.line, 1), "", "", "", exc.message))
+        return []
+    leaked = find_secret(rendered.text, guard.secrets)
+    if leaked is not None:
+        line = rendered.source_line(rendered.text.count("\n", 0, leaked) + 1)
+        problems.append(ManifestProblem(source.path, line, "", "", "", "this line holds the value of a credential "
+                                        "the tool reads (a client secret or token); it would be shown in plans and "
+                                        "sent to Flyte Admin", "remove the secret from the manifest and its --var "
+                                        "values; secrets belong only in the credential variables"))
         return []
     try:
         yaml_documents = load_documents(rendered.text)
@@ -101,20 +97,29 @@ def load_manifests(paths: list[str], *, config: RunConfig, environment: str | No
     documents that is stable across runs and file orders.
     """
     problems: list[ManifestProblem] = []
-    template_vars = _template_variables(config, environment, variables, var_files, problems)
+    guard = _guard(config)
+    template_vars = template_variables(config, environment, variables, var_files, problems)
     skip = Path(config.path) if config.path else None
     documents: list[ManifestDocument] = []
     rendered: list[str] = []
     for path in discover(paths, problems, skip=skip):
-        for document, value in _load_file(path, template_vars, environment, problems):
+        for document, value in _load_file(path, template_vars, environment, guard, problems):
             documents.append(document)
             rendered.append(_canonical(value))  # the text only: the parsed copy would double the memory
-    warnings = cross_check(documents, config, problems)
+    warnings = _redacted(cross_check(documents, config, problems), guard.secrets)
     check_packages(documents, problems)
     if any(p.severity == "error" for p in problems):
-        raise ManifestError(problems + warnings)
+        raise ManifestError(_redacted(problems, guard.secrets) + warnings)
     return LoadedManifests(documents=documents, warnings=sorted(warnings), digest=_digest(rendered),
                            config=config)
+
+
+def _redacted(problems: list[ManifestProblem], secrets: tuple[str, ...]) -> list[ManifestProblem]:
+    """Problems quote values (``got 's3cr3t…'``); none of them may print a secret."""
+    if not secrets:
+        return problems
+    return [dataclasses.replace(p, problem=redact(p.problem, secrets), expected=redact(p.expected, secrets),
+                                address=redact(p.address, secrets)) for p in problems]
 
 
 __all__ = ["MAX_FILE_BYTES", "SUFFIXES", "LoadedManifests", "ManifestDocument", "RunConfig", "load_config",

@@ -6,11 +6,16 @@ import re
 import zoneinfo
 from collections.abc import Mapping
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_BACKFILL_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+from reconciler.model.address import DOMAIN, ENTITY_NAME, PROJECT_ID, VERSION
+
+# Every pattern is applied with ``fullmatch`` and spells its character classes as ASCII ranges: with
+# ``match`` and ``$``, a trailing newline passes ("abc\n"), and ``\w``/``\d`` accept non-ASCII letters
+# and digits that Admin (Go regexps, Kubernetes validators) refuses after we said "valid".
+_DNS_LABEL = DOMAIN
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_NAME_PART = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+_BACKFILL_NAME = re.compile(r"[a-z][a-z0-9-]*")
 DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 _GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
 _CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))  # Go cron: Sunday is 0 only
@@ -21,7 +26,7 @@ _CRON_NAMES: tuple[dict[str, int], ...] = ({}, {}, {}, {m: i + 1 for i, m in enu
 _FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
 
 
-URL_SAFE_VERSION = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+URL_SAFE_VERSION = re.compile(r"[A-Za-z0-9._-]{1,128}")  # fullmatch: "v1\n" must not pass
 
 
 def address_part(value: str) -> str:
@@ -37,7 +42,7 @@ def address_part(value: str) -> str:
 def project_id(value: str) -> str:
     if len(value) > 63:
         raise ValueError(f"{value!r} is {len(value)} characters long (a DNS-1123 label of at most 63 characters)")
-    if not _DNS_LABEL.match(value):
+    if not PROJECT_ID.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid project id (a DNS-1123 label: lowercase letters, digits and "
                          "'-', starting and ending with a letter or digit)")
     return value
@@ -61,10 +66,10 @@ def qualified_name(key: str, what: str) -> None:
     name = key
     if "/" in key:
         prefix, name = key.split("/", 1)
-        if not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix):
+        if not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix):
             raise ValueError(f"{what} key {key!r} has an invalid prefix {prefix!r} (a DNS-1123 subdomain such as "
                              "example.com, then '/')")
-    if not name or len(name) > 63 or not _NAME_PART.match(name):
+    if not name or len(name) > 63 or not _NAME_PART.fullmatch(name):
         raise ValueError(f"{what} key {key!r} is invalid (a Kubernetes qualified name: at most 63 characters of "
                          "alphanumerics, '-', '_', '.', starting and ending with an alphanumeric, with an optional "
                          "prefix such as example.com/)")
@@ -94,7 +99,7 @@ def labels(values: Mapping[str, str], what: str = "labels") -> Mapping[str, str]
         raise ValueError(f"{len(values)} {what} given (at most 16, Flyte Admin's limit)")
     for key, value in values.items():
         qualified_name(key, "label")
-        if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
+        if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.fullmatch(value):
             raise ValueError(f"label value {value!r} of {key!r} is invalid (empty, or at most 63 characters: "
                              "alphanumerics, '-', '_', '.', starting and ending with an alphanumeric)")
     return values
@@ -155,7 +160,41 @@ def cron(expression: str) -> str:
 
 
 def backfill_name(value: str) -> str:
-    if len(value) > 30 or not _BACKFILL_NAME.match(value):
+    if len(value) > 30 or not _BACKFILL_NAME.fullmatch(value):
         raise ValueError(f"{value!r} cannot be used in execution names (lowercase letters, digits and '-', "
                          "starting with a letter, at most 30 characters)")
+    return value
+
+
+def printable(value: str) -> str:
+    """``value`` with control and non-ASCII characters escaped, safe to quote in one line of output."""
+    return value.encode("unicode_escape").decode("ascii")
+
+
+def entity_name(value: str, what: str = "name") -> str:
+    """Launch plan / workflow names as Admin stores them and as they appear in addresses and filters."""
+    if value == "-":
+        raise ValueError(f"{what} '-' is not a name: it spells 'no level' in addresses (omit the key for the level "
+                         "above)")
+    if "/" in value:
+        raise ValueError(f"{what} '{printable(value)}' contains '/', which separates address parts (a Flyte name: "
+                         "ASCII letters, digits, '_', '.' and '-')")
+    if not ENTITY_NAME.fullmatch(value):
+        raise ValueError(f"{what} '{printable(value)}' is not a Flyte name (at most 255 ASCII letters, digits, "
+                         "'_', '.' and '-', not starting with '.' or '-'; no '/', ',', '(', ')', spaces or control "
+                         "characters)")
+    return value
+
+
+def version(value: str) -> str:
+    if not VERSION.fullmatch(value):
+        raise ValueError(f"version '{printable(value)}' cannot be sent to Flyte Admin (at most 255 ASCII letters, "
+                         "digits and _ . : + = @ ~ -; no '/', ',', '(', ')', spaces or control characters)")
+    return value
+
+
+def domain_name(value: str) -> str:
+    if not _DNS_LABEL.fullmatch(value):
+        raise ValueError(f"domain '{printable(value)}' is not a valid domain name (lowercase letters, digits and "
+                         "'-', as Flyte Admin's domains are configured)")
     return value

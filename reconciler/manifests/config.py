@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from reconciler.errors import ManifestError, ManifestProblem
 from reconciler.manifests.problems import pydantic_problems
+from reconciler.manifests.secrets import CREDENTIAL_VARIABLES
 from reconciler.manifests.yamlload import YamlProblem, load_documents
 
 CONFIG_FILE = "flyte-reconciler.yaml"
@@ -78,8 +79,24 @@ class Prune(_Strict):
         return value
 
 
+class Templates(_Strict):
+    """What templates may read from the process environment (see ``reconciler.manifests.secrets``)."""
+
+    env: list[str] = []
+
+    @field_validator("env")
+    @classmethod
+    def _no_credentials(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if name in CREDENTIAL_VARIABLES:
+                raise ValueError(f"{name} is a credential variable of the tool; templates can never read it (list "
+                                 "only variables that hold no secret)")
+        return names
+
+
 class RunConfig(_Strict):
     environments: dict[str, Environment] = {}
+    templates: Templates = Field(default_factory=Templates)
     scope: Scope = Field(default_factory=Scope)
     domains: list[str] = list(DEFAULT_DOMAINS)
     prune: Prune = Field(default_factory=Prune)
@@ -144,9 +161,9 @@ def _read(path: Path) -> RunConfig:
     value = documents[0].value if documents else {}
     lines = documents[0].lines if documents else {}
     if not isinstance(value, dict):
-        raise fail(1, "the run configuration must be a mapping", "environments, scope, domains, prune")
+        raise fail(1, "the run configuration must be a mapping", "environments, templates, scope, domains, prune")
     if "path" in value:
-        raise fail(lines.get(("path",), 1), "unknown field 'path'", "environments, scope, domains, prune",
+        raise fail(lines.get(("path",), 1), "unknown field 'path'", "environments, templates, scope, domains, prune",
                    field="path")
     try:
         return RunConfig.model_validate({**value, "path": file})

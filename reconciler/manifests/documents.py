@@ -14,8 +14,10 @@ import pydantic
 
 from reconciler.errors import ManifestProblem
 from reconciler.manifests import models
+from reconciler.manifests.checks import printable
 from reconciler.manifests.config import RunConfig
 from reconciler.manifests.problems import LinePath, closest, line_of, pydantic_problems
+from reconciler.manifests.values import unsafe_values
 from reconciler.model import state
 from reconciler.model.address import AddressError, package_address
 
@@ -52,7 +54,12 @@ class LoadedManifests:
 
 
 def address_of(kind: str, document: Mapping[str, Any]) -> str:
-    """The address a document declares, from its raw metadata ("" while it is unusable)."""
+    """The address a document declares, from its raw metadata ("" while it is unusable), printable on one
+    line even when a name holds a newline or control character (that name is refused, the message names it)."""
+    return printable(_address(kind, document))
+
+
+def _address(kind: str, document: Mapping[str, Any]) -> str:
     meta = document.get("metadata")
     spec = document.get("spec")
     if not isinstance(meta, Mapping):
@@ -103,6 +110,12 @@ def validate_document(value: Any, *, file: str, lines: Mapping[LinePath, int], s
                                         f"{hint} one of {', '.join(models.KINDS)}".strip()))
         return None
     address = address_of(kind, value)
+    unsafe = list(unsafe_values(value))
+    for path, problem, expected in unsafe:
+        problems.append(ManifestProblem(file, line_of(lines, path, start), kind, address, ".".join(map(str, path)),
+                                        problem, expected))
+    if unsafe:
+        return None
     model_class = models.KINDS[kind]
     try:
         model = model_class.model_validate(value)

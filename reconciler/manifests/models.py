@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from reconciler.manifests import checks
+from reconciler.manifests import checks, cron_limits, moments
 from reconciler.manifests.quantity import parse_quantity
 
 API_VERSION = "flyte-reconciler/v1"
@@ -20,6 +20,7 @@ API_VERSION = "flyte-reconciler/v1"
 
 
 INT32_MAX = 2**31 - 1  # Admin's integer fields are int32
+UINT32_MAX = 2**32 - 1  # FixedRate.value is a uint32
 MAX_BACKFILL_EXECUTIONS = 100_000  # a backfill larger than this is a mistake, or several backfills
 
 class Strict(BaseModel):
@@ -32,8 +33,9 @@ Annotations = Annotated[dict[str, str], AfterValidator(checks.annotation_map)]
 # plans, workflows) by a varchar(300) column, i.e. in characters.
 Description = Annotated[str, AfterValidator(lambda v: checks.max_bytes(v, 300, "the description"))]
 EntityDescription = Annotated[str, AfterValidator(lambda v: checks.max_chars(v, 300, "the description"))]
-Domain = Annotated[str, Field(min_length=1), AfterValidator(checks.address_part)]
-AddressName = Annotated[str, Field(min_length=1), AfterValidator(checks.address_part)]
+Domain = Annotated[str, Field(min_length=1), AfterValidator(checks.domain_name)]
+EntityName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(checks.entity_name)]
+Version = Annotated[str, AfterValidator(checks.version)]
 
 
 # -- Project -------------------------------------------------------------------------------------
@@ -66,15 +68,15 @@ class Project(Strict):
 class EntityMetadata(Strict):
     project: Annotated[str, AfterValidator(checks.project_id)]
     domain: Domain
-    name: Annotated[str, Field(min_length=1, max_length=255), AfterValidator(checks.address_part)]
+    name: EntityName
 
 
 class WorkflowRef(Strict):
-    name: Annotated[str, Field(min_length=1)]
-    version: Annotated[str, Field(min_length=1)] = "latest"
+    name: EntityName
+    version: Version = "latest"
     project: Annotated[str, AfterValidator(checks.project_id)] | None = None
     domain: Domain | None = None
-    package: AddressName | None = None  # a Package of the same project-domain: its version is used
+    package: EntityName | None = None  # a Package of the same project-domain: its version is used
 
     @field_validator("version", mode="before")
     @classmethod
@@ -90,14 +92,21 @@ class WorkflowRef(Strict):
 
 
 class Rate(Strict):
-    value: Annotated[int, Field(gt=0, description="positive number of units")]
+    value: Annotated[int, Field(gt=0, le=UINT32_MAX, description="positive number of units")]
     unit: Literal["minute", "hour", "day"]
+
+    @model_validator(mode="after")
+    def _representable(self) -> Rate:
+        moments.rate_interval(self.value, self.unit)
+        return self
 
 
 class Schedule(Strict):
-    cron: Annotated[str, AfterValidator(checks.cron)] | None = None
+    # The ASCII check runs first (the parser's own message for '१' would not say what is wrong); the
+    # never-fires check in the same function skips expressions the parser is about to refuse.
+    cron: Annotated[str, AfterValidator(cron_limits.check), AfterValidator(checks.cron)] | None = None
     rate: Rate | None = None
-    offset: str | None = None
+    offset: Annotated[str, AfterValidator(moments.offset)] | None = None
     kickoffTimeInput: str | None = None
 
     @model_validator(mode="after")
@@ -128,7 +137,7 @@ class QualityOfService(Strict):
 
 class LaunchPlanSpec(Strict):
     workflow: WorkflowRef
-    version: str | None = None
+    version: Version | None = None
     active: bool = True
     description: EntityDescription | None = None
     schedule: Schedule | None = None
@@ -203,7 +212,7 @@ class ClusterAssignment(Strict):
 class AttributesMetadata(Strict):
     project: Annotated[str, AfterValidator(checks.project_id)]
     domain: Domain | None = None
-    workflow: AddressName | None = None
+    workflow: Annotated[str, AfterValidator(lambda v: checks.entity_name(v, "workflow"))] | None = None
 
 
 class AttributesSpec(Strict):
@@ -252,7 +261,11 @@ def _aware(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         raise ValueError(f"{value.isoformat()} has no timezone (an ISO 8601 time with Z or an offset, e.g. "
                          "2024-01-01T00:00:00Z)")
-    return value
+    return moments.in_utc_range(value)
+
+
+# pydantic reads a bare number as Unix seconds; `from: 1700000000` is far more likely a mistake.
+Moment = Annotated[dt.datetime, BeforeValidator(moments.not_a_number), AfterValidator(_aware)]
 
 
 class BackfillMetadata(Strict):
@@ -262,9 +275,9 @@ class BackfillMetadata(Strict):
 
 
 class BackfillSpec(Strict):
-    launchPlan: AddressName
-    from_: Annotated[dt.datetime, AfterValidator(_aware)] = Field(alias="from")
-    to: Annotated[dt.datetime, AfterValidator(_aware)]
+    launchPlan: Annotated[str, AfterValidator(lambda v: checks.entity_name(v, "launch plan"))]
+    from_: Moment = Field(alias="from")
+    to: Moment
     timezone: Annotated[str, AfterValidator(checks.timezone)] = "UTC"
     parallelism: Annotated[int, Field(ge=1, le=1000)] = 4
     order: Literal["parallel", "serial"] = "parallel"

@@ -21,7 +21,7 @@ AUTO_VERSION = "auto"
 
 
 def _version(value: str) -> str:
-    if value != AUTO_VERSION and not checks.URL_SAFE_VERSION.match(value):
+    if value != AUTO_VERSION and not checks.URL_SAFE_VERSION.fullmatch(value):
         raise ValueError(f"{value!r} is not a usable version (letters, digits, '.', '_', '-', at most 128 "
                          "characters; or auto)")
     return value

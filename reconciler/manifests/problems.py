@@ -127,6 +127,8 @@ def translate(error: Mapping[str, Any], model: type[pydantic.BaseModel]) -> tupl
         hint = difflib.get_close_matches(str(value), options, n=1)
         return loc, f"invalid value {_describe(value)}", (f"did you mean {hint[0]!r}? " if hint else "") + \
             f"one of {expected}"
+    if kind == "int_parsing_size":  # 1.0e+20 as an integer: pydantic's text says nothing useful
+        return loc, f"{_describe(value)} is too large", "a whole number within the field's range"
     if kind in _TYPE_NAMES:
         expected = _TYPE_NAMES[kind]
         if kind == "string_type" and isinstance(value, bool | int | float):

@@ -3,7 +3,7 @@
 The environment is ``ImmutableSandboxedEnvironment`` with ``StrictUndefined``: an unknown variable
 is an error, not an empty string, and templates cannot reach Python internals, mutate values,
 include or import other files. Templates get ``vars`` (the merged variables), ``environment`` (the
-``--env`` name or None) and ``env(NAME, default=…)``.
+``--env`` name or None) and ``env(NAME, default=…)`` (only variables the run configuration allows: ``secrets``).
 
 Line mapping: Jinja may change the number of lines (loops, conditionals, macros), yet every error
 must name a line of the file the user wrote. Before rendering, each source line gets invisible
@@ -16,15 +16,19 @@ This module never reads files and never touches the network.
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
+
+from reconciler.manifests.secrets import EnvNotAllowed, EnvPolicy
+from reconciler.manifests.template_limits import MAX_RENDERED_CHARS, environment, step_budget
 
 _MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
+RESERVED_CHARACTERS = (_MARK_OPEN, _MARK_CLOSE)
 _MARKER = re.compile(f"{_MARK_OPEN}([0-9]+){_MARK_CLOSE}")
 _TAG = re.compile(r"\{[{%#]|[}%#]\}")
 _CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
@@ -50,19 +54,6 @@ class Rendered:
         if not self.line_map:
             return 1
         return self.line_map[min(max(rendered_line, 1), len(self.line_map)) - 1]
-
-
-_UNSET = object()
-
-
-def _env_function(name: str, default: Any = _UNSET) -> Any:
-    value = os.environ.get(name)
-    if value is None:
-        if default is _UNSET:
-            raise TemplateProblem(0, f"environment variable {name!r} is not set (export it, or use "
-                                     f"env({name!r}, default=...) for an optional one)")
-        return default
-    return value
 
 
 def mark_lines(source: str) -> str:
@@ -122,102 +113,43 @@ def strip_markers(text: str) -> Rendered:
     return Rendered("\n".join(lines), mapping)
 
 
-# Resource bounds: the sandbox stops templates reaching Python internals, but not from asking for a
-# 10 GB string or a 10**10**10 integer. Numbers passed to functions and filters, repetition, powers and
-# the rendered output of one file are bounded, so a hostile template fails fast with its line number.
-MAX_TEMPLATE_NUMBER = 1_000_000  # largest integer a template may pass to a function or filter
-MAX_TEMPLATE_VALUE = 1_000_000  # characters/items one operation may produce
-MAX_RENDERED_CHARS = 20_000_000  # rendered text of one file (4× the 5 MiB source limit)
-MAX_EXPONENT = 64
-MAX_INT_BITS = 4_096  # chained powers: (10**64)**64 is fine, five levels deep would never finish
-
-
-def _sized(value: Any) -> int:
-    return len(value) if isinstance(value, str | bytes | list | tuple) else 0
-
-
-def _check_arguments(where: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    for value in (*args, *kwargs.values()):
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_TEMPLATE_NUMBER:
-            raise SecurityError(f"{where}: the number {value} is above the template limit {MAX_TEMPLATE_NUMBER:,}")
-
-
-def _bounded_filter(name: str, function: Any) -> Any:
-    def bounded(*args: Any, **kwargs: Any) -> Any:
-        passed = args[1:] if args and isinstance(args[0], jinja2.runtime.Context | jinja2.Environment) else args
-        _check_arguments(f"filter {name!r}", passed, kwargs)
-        if name == "replace" and len(args) >= 3 and isinstance(args[-3], str):
-            value, old, new = str(args[-3]), str(args[-2]), str(args[-1])
-            growth = (value.count(old) if old else len(value) + 1) * max(0, len(new) - len(old))
-            if len(value) + growth > MAX_TEMPLATE_VALUE:
-                raise SecurityError(f"filter 'replace' would produce more than {MAX_TEMPLATE_VALUE:,} characters")
-        result = function(*args, **kwargs)
-        if _sized(result) > MAX_TEMPLATE_VALUE:
-            raise SecurityError(f"filter {name!r} produced more than {MAX_TEMPLATE_VALUE:,} characters or items")
-        return result
-
-    bounded.__dict__.update(getattr(function, "__dict__", {}))  # keeps Jinja's pass_context/… markers
-    return bounded
-
-
-class _BoundedSandbox(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**", "%", "+"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
-            raise SecurityError(f"exponent {right} is above the template limit {MAX_EXPONENT}")
-        if operator == "**" and isinstance(left, int) and isinstance(right, int) and \
-                left.bit_length() * abs(right) > MAX_INT_BITS:
-            raise SecurityError(f"the power would have more than {MAX_INT_BITS:,} bits")
-        if operator == "*":
-            for seq, times in ((left, right), (right, left)):
-                if _sized(seq) and isinstance(times, int) and _sized(seq) * times > MAX_TEMPLATE_VALUE:
-                    raise SecurityError(f"repetition would produce more than {MAX_TEMPLATE_VALUE:,} characters "
-                                        "or items")
-        if operator == "%" and isinstance(left, str):
-            _check_arguments("string formatting", right if isinstance(right, tuple) else (right,), {})
-        result = super().call_binop(context, operator, left, right)
-        if _sized(result) > MAX_TEMPLATE_VALUE:
-            raise SecurityError(f"an expression produced more than {MAX_TEMPLATE_VALUE:,} characters or items")
-        return result
-
-    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        _check_arguments(f"call of {getattr(__obj, '__name__', type(__obj).__name__)!r}", args, kwargs)
-        result = super().call(__context, __obj, *args, **kwargs)
-        if _sized(result) > MAX_TEMPLATE_VALUE:
-            raise SecurityError(f"a call produced more than {MAX_TEMPLATE_VALUE:,} characters or items")
-        return result
-
-
-_ENVIRONMENT = _BoundedSandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
-                               loader=None)
-_ENVIRONMENT.globals.pop("lipsum", None)  # generates arbitrarily large text; no use in manifests
-_ENVIRONMENT.filters = {name: _bounded_filter(name, f) for name, f in _ENVIRONMENT.filters.items()}
+_ENVIRONMENT = environment()
 
 
 def _render_bounded(template: jinja2.Template, **context: Any) -> str:
     """Render chunk by chunk, stopping once the output passes ``MAX_RENDERED_CHARS`` (loop bombs)."""
-    parts, size = [], 0
+    parts: list[str] = []
+    size = 0
     for chunk in template.generate(**context):
         size += len(chunk)
         if size > MAX_RENDERED_CHARS:
-            raise SecurityError(f"the rendered file exceeds {MAX_RENDERED_CHARS:,} characters")
+            # Raised outside the template's frames: the line is the last source marker produced so far.
+            markers = (m for part in reversed([*parts[-64:], chunk]) for m in reversed(_MARKER.findall(part)))
+            line = int(next(markers, "1"))
+            raise TemplateProblem(line, f"the template tried something the sandbox forbids: the rendered file "
+                                        f"exceeds {MAX_RENDERED_CHARS:,} characters (generate less, or split the file)")
         parts.append(chunk)
     return "".join(parts)
 
 
-def render(source: str, variables: dict[str, Any], environment_name: str | None) -> Rendered:
-    """Render one file's text; ``TemplateProblem`` names the source line of any failure."""
+def render(source: str, variables: dict[str, Any], environment_name: str | None,
+           env: Callable[..., Any] | None = None) -> Rendered:
+    """Render one file's text; ``TemplateProblem`` names the source line of any failure.
+
+    ``env`` is the template's ``env()`` (``secrets.EnvPolicy.reader``); by default no variable may be read.
+    """
     if _MARK_OPEN in source or _MARK_CLOSE in source:
         raise TemplateProblem(1, "the file contains the private-use characters U+E000/U+E001, which the "
                                  "line mapping reserves")
     if "{{" not in source and "{%" not in source and "{#" not in source:
         return Rendered(source, list(range(1, source.count("\n") + 2)))
     try:
-        template = _ENVIRONMENT.from_string(mark_lines(source))
-        text = _render_bounded(template, vars=variables, environment=environment_name, env=_env_function)
-    except TemplateProblem as exc:
-        raise TemplateProblem(exc.line or _error_line(exc), exc.message) from exc
+        with step_budget():
+            template = _ENVIRONMENT.from_string(mark_lines(source))
+            text = _render_bounded(template, vars=variables, environment=environment_name,
+                                   env=env or EnvPolicy().reader())
+    except EnvNotAllowed as exc:
+        raise TemplateProblem(_error_line(exc), str(exc)) from exc
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(exc.lineno or 1, f"template syntax error: {_unmark(exc.message)}") from exc
     except SecurityError as exc:

@@ -15,6 +15,8 @@ of its key). This module never reads files and never renders templates.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +88,10 @@ class _Builder:
             return value
         except yaml.YAMLError as exc:
             raise YamlProblem(line, f"invalid value: {str(exc).splitlines()[0]}", path) from exc
+        except (ValueError, OverflowError) as exc:  # a timestamp shape that is no real time: 2023-02-29, 24:00
+            raise YamlProblem(line, f"{node.value!r} looks like a date or time but is not a real one ({exc})", path,
+                              "a real calendar date and a time of day 00:00:00-23:59:59, or quote it "
+                              "to keep it text") from exc
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -109,22 +115,43 @@ class _Builder:
         return result
 
 
+# YAML 1.1 (PyYAML and libyaml) also breaks lines at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR; editors
+# and everything else here count only "\n" (CR and CRLF are normalised to "\n" when files are read).
+_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
+_YAML_BREAKS = re.compile("[\n\x85\u2028\u2029]")
+
+
+def _line_converter(text: str) -> Callable[[int], int]:
+    """Maps a 1-based line as YAML counts it to the 1-based line of ``text`` split at "\n"."""
+    if not _YAML_ONLY_BREAKS.search(text):
+        return lambda line: line
+    physical = [1]
+    for found in _YAML_BREAKS.finditer(text):
+        physical.append(physical[-1] + (found.group() == "\n"))
+    return lambda line: physical[min(max(line, 1), len(physical)) - 1]
+
+
 def load_documents(text: str) -> list[YamlDocument]:
     """Every non-empty document of ``text``; ``YamlProblem`` on the first error."""
     documents = []
+    line_of = _line_converter(text)
     try:
         for node in yaml.compose_all(text, Loader=_LOADER):
             if node is None or (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")):
                 continue  # an empty document (e.g. after a trailing ---)
             builder = _Builder()
             value = builder.build(node, (), 0)
-            documents.append(YamlDocument(value=value, lines=builder.lines, start_line=node.start_mark.line + 1))
+            lines = {path: line_of(n) for path, n in builder.lines.items()}
+            documents.append(YamlDocument(value=value, lines=lines, start_line=line_of(node.start_mark.line + 1)))
+    except YamlProblem as exc:
+        exc.line = line_of(exc.line)
+        raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = exc.problem or str(exc)
         context = f" {exc.context}" if exc.context else ""
-        raise YamlProblem(line, f"invalid YAML: {problem}{context}") from exc
+        raise YamlProblem(line_of(line), f"invalid YAML: {problem}{context}") from exc
     except yaml.YAMLError as exc:
         raise YamlProblem(1, f"invalid YAML: {exc}") from exc
     return documents

@@ -14,12 +14,19 @@ Text forms, per kind::
     backfill/<project>/<domain>/<launch plan>/<name>
     package/<project>/<domain>/<name>
 
-Parts are non-empty and never contain ``/`` (a part with a slash could not be parsed back), and
-``-`` is reserved for "no level" in attributes addresses.
+Parts are non-empty and never contain ``/`` (a part with a slash could not be parsed back) and ``-`` is
+reserved for "no level" in attributes addresses.
+
+The name rules of the manifest language live here too (``PROJECT_ID``, ``DOMAIN``, ``ENTITY_NAME``,
+``VERSION``, applied with ``fullmatch``), so that manifests and addresses agree on what a name is; the
+manifest validators (``reconciler.manifests.checks``) apply them. ``Address`` itself enforces only the
+structural rules above: it is also built from live Admin state, and a live object named outside the
+manifest rules (registered by another tool) must still be observable and reported, not crash a plan.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,6 +43,17 @@ ATTRIBUTE_TYPES = (
 )
 
 NO_LEVEL = "-"
+
+# ASCII ranges spelled out and ``fullmatch`` only: with ``match``/``$`` a trailing newline passes, and
+# ``\w``/``\d`` accept letters and digits Admin's Go validators refuse.
+PROJECT_ID = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # DNS-1123 label
+DOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+# Launch plan, workflow and task names: Python-style dotted names. No ',', '(' or ')' either: they would
+# change the meaning of an Admin filter string such as ``eq(launch_plan.name,NAME)``.
+ENTITY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}")
+# Versions come from users and CI (git SHAs, v1.2.3, 0.1.0+build, base64 digests): a wider set, still
+# without '/', filter metacharacters, whitespace or control characters.
+VERSION = re.compile(r"[A-Za-z0-9_.:+=@~-]{1,255}")
 
 # How many parts follow the kind in the text form (attributes: 3 for a document, 4 for one type).
 _ARITY = {"project": (1,), "launchplan": (3,), "workflow": (3,), "attributes": (3, 4), "backfill": (4,),

@@ -143,10 +143,12 @@ CASES: list[Case] = [
     _t("jinja_replace_bomb", _jinja("{{ ('a' * 900000)|replace('a', 'aaaa') }}"), line=8, says="replace"),
     _t("jinja_slice_bomb", _jinja("{{ [1]|slice(10**9)|list }}"), line=8, says="limit"),
     _t("jinja_loop_output_bomb", _jinja("{% for i in range(100000) %}{% for j in range(100000) %}xxxxxxxxxx"
-                                        "{% endfor %}{% endfor %}"), says="exceeds"),
+                                        "{% endfor %}{% endfor %}"), says="steps"),  # the step budget stops it first
+    _t("jinja_wide_output_bomb", _jinja("{% for i in range(30000) %}{{ 'x' * 999999 }}{% endfor %}"), line=8,
+       says="exceeds"),
     _t("jinja_lipsum", _jinja("{{ lipsum(10**6) }}"), line=8, says="undefined"),
     _t("jinja_undefined_secret", _jinja("{{ vars.admin_token }}"), line=8, says="undefined"),
-    _t("jinja_env_unset", _jinja("{{ env('FLYTE_RECONCILER_SURELY_UNSET_VAR') }}"), line=8, says="not set"),
+    _t("jinja_env_not_allowed", _jinja("{{ env('FLYTE_RECONCILER_SURELY_UNSET_VAR') }}"), line=8, says="allow-list"),
     _t("jinja_syntax", _jinja("{{ oops( }}"), line=8, says="syntax"),
     # --- Absurd values ---------------------------------------------------------------------------
     _t("backfill_billion_runs", _backfill("1900-01-01T00:00:00Z", "3900-01-01T00:00:00Z"), says="maxexecutions"),

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.manifests.render import TemplateProblem, render
+from reconciler.manifests.secrets import EnvPolicy
 
 
 def _rows(source: str, **variables: object) -> list[tuple[int, str]]:
@@ -72,7 +73,7 @@ def test_without_line_changing_constructs_every_line_maps_to_itself(lines: list[
     ("a: 1\nb: {{ missing }}\n", 2, "'missing' is undefined"),
     ("a: 1\n{% for %}\n", 2, "syntax error"),
     ("a: 1\n\nx: {{ ''.__class__.__mro__ }}\n", 3, "sandbox forbids"),
-    ("a: {{ env('FLYTE_RECONCILER_SURELY_UNSET') }}\n", 1, "is not set"),
+    ("a: {{ env('FLYTE_RECONCILER_SURELY_UNSET') }}\n", 1, "allow-list"),
     ("a: 1\n{% for d in [1, 2] %}\nb: {{ vars.nope }}\n{% endfor %}\n", 3, "no attribute 'nope'"),
     ("x: {% include '/etc/passwd' %}\n", 1, "template error"),
     ("x: {{ [].append(1) }}\n", 1, "sandbox"),
@@ -86,8 +87,9 @@ def test_template_errors_name_the_source_line(source: str, line: int, message: s
 
 def test_env_function_default_and_environment_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLYTE_RECONCILER_TEST_VAR", "from-env")
+    allowed = EnvPolicy(("FLYTE_RECONCILER_TEST_VAR", "UNSET_X_*")).reader()
     rendered = render("a: {{ env('FLYTE_RECONCILER_TEST_VAR') }}\nb: {{ env('UNSET_X_Y', default='d') }}\n"
-                      "c: {{ env('UNSET_X_Y', '') }}\nd: {{ environment }}\n", {}, "staging")
+                      "c: {{ env('UNSET_X_Y', '') }}\nd: {{ environment }}\n", {}, "staging", env=allowed)
     assert rendered.text == "a: from-env\nb: d\nc: \nd: staging\n"
 
 
