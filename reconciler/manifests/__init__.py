@@ -40,7 +40,7 @@ class _Guard:
     secrets: tuple[str, ...]
 
 
-def _guard(config: RunConfig) -> _Guard:
+def guard_of(config: RunConfig) -> _Guard:
     environments = list(config.environments.values())
     policy = env_policy(config.templates.env, environments)
     return _Guard(policy, secret_values(policy, environments))
@@ -97,7 +97,7 @@ def load_manifests(paths: list[str], *, config: RunConfig, environment: str | No
     documents that is stable across runs and file orders.
     """
     problems: list[ManifestProblem] = []
-    guard = _guard(config)
+    guard = guard_of(config)
     template_vars = template_variables(config, environment, variables, var_files, problems)
     skip = Path(config.path) if config.path else None
     documents: list[ManifestDocument] = []

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.errors import ManifestError, ManifestProblem
-from reconciler.manifests import _template_variables
+from reconciler.manifests import guard_of
 from reconciler.manifests.config import RunConfig
 from reconciler.manifests.discover import discover, read_source
 from reconciler.manifests.render import Rendered, TemplateProblem, render
+from reconciler.manifests.secrets import find_secret
+from reconciler.manifests.variables import template_variables
 
 # A YAML document starts after a "---" line (directives end) at column 0; "..." ends one.
 _SEPARATOR = re.compile(r"^(---|\.\.\.)(\s.*)?$")
@@ -61,7 +63,8 @@ def render_documents(paths: list[str], *, config: RunConfig, environment: str | 
                      var_files: list[str] | None = None) -> list[RenderedDocument]:
     """Every document under ``paths`` rendered for ``environment``; ``ManifestError`` on template errors."""
     problems: list[ManifestProblem] = []
-    template_vars = _template_variables(config, environment, variables, var_files, problems)
+    guard = guard_of(config)  # the same env() policy and secret check as loading: render never prints a secret
+    template_vars = template_variables(config, environment, variables, var_files, problems)
     documents: list[RenderedDocument] = []
     if not problems:
         for path in discover(paths, problems, skip=Path(config.path) if config.path else None):
@@ -69,9 +72,17 @@ def render_documents(paths: list[str], *, config: RunConfig, environment: str | 
             if source is None:
                 continue
             try:
-                documents += _documents(source.path, render(source.text, template_vars, environment), environment)
+                rendered = render(source.text, template_vars, environment, env=guard.policy.reader())
             except TemplateProblem as exc:
                 problems.append(ManifestProblem(source.path, max(exc.line, 1), "", "", "", exc.message))
+                continue
+            leaked = find_secret(rendered.text, guard.secrets)
+            if leaked is not None:
+                line = rendered.source_line(rendered.text.count("\n", 0, leaked) + 1)
+                problems.append(ManifestProblem(source.path, line, "", "", "", "this line holds the value of a "
+                                                "credential the tool reads", "remove the secret from the manifest"))
+                continue
+            documents += _documents(source.path, rendered, environment)
     if problems:
         raise ManifestError(problems)
     return documents
