@@ -40,13 +40,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import CroniterError, croniter
 
 from reconciler.errors import PlanError
+from reconciler.model.cron import CronError
+from reconciler.model.cron import parse as parse_cron
 
 DEFAULT_LIMIT = 1000
 
-DESCRIPTORS: dict[str, str] = {
-    "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
-}
 RATE_UNITS: dict[str, dt.timedelta] = {
     "minute": dt.timedelta(minutes=1), "hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1),
 }
@@ -126,16 +124,19 @@ def _split_zone(expression: str, zone: str) -> tuple[str, str]:
 
 
 def _cron(expression: str, low: dt.datetime, high: dt.datetime, zone: str) -> Iterator[dt.datetime]:
-    expr, zone = _split_zone(expression, zone)
+    # The one parser Admin's rules live in: what validate accepts is what is backfilled here.
+    try:
+        parsed = parse_cron(expression)
+    except CronError as exc:
+        raise PlanError(f"invalid cron expression {expression!r}: {exc.problem}") from exc
+    # "TZ=" alone is UTC in Go; "Local" is the scheduler host's zone, which a backfill cannot know:
+    # the backfill's own timezone stands in for it, as for expressions without a prefix.
+    if parsed.zone is not None and parsed.zone != "Local":
+        zone = parsed.zone or "UTC"
     tz = _zone(zone)
-    expr = DESCRIPTORS.get(expr.lower(), expr)
-    if expr.startswith("@"):
-        raise PlanError(f"unknown cron descriptor {expr.split()[0]!r}",
-                        hint="use one of " + ", ".join(sorted(DESCRIPTORS)) + " or @every <duration>")
-    fields = expr.split()
-    if len(fields) != 5:
-        raise PlanError(f"the cron expression {expression!r} has {len(fields)} fields; Admin accepts exactly 5 "
-                        "(minute hour day-of-month month day-of-week)")
+    expr = parsed.standard_expression()
+    if expr is None:
+        return  # a field with no values ("0 0 , * *"): Admin accepts it and it never fires
     # croniter yields the first match strictly after its base; start one second early so that an
     # instant exactly at `low` counts, and drop anything before `low` (sub-second bases round down).
     try:
@@ -162,7 +163,7 @@ def iter_kickoffs(schedule: Mapping[str, Any], start: dt.datetime, end: dt.datet
     low, high = start - shift, end - shift
     if schedule.get("cron"):
         expr, _zone_name = _split_zone(str(schedule["cron"]), tz)
-        if expr.lower().startswith("@every"):
+        if expr.startswith("@every "):
             source = _steps(start, low, high, go_duration(expr[len("@every"):]))
         else:
             source = _cron(str(schedule["cron"]), low, high, tz)
