@@ -1,6 +1,7 @@
 """``flyte-reconciler apply``: plan (or load a saved plan), confirm, apply, report.
 
-Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially applied.
+Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially applied, and with
+``--wait`` 4 when every write succeeded but a backfill ended failed or stopped.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from reconciler.cli.output import console_url_of, emit_plan, selection_from, sel
 from reconciler.cli.saved_plan import load_saved, saved_plan_target
 from reconciler.connect import open_admin
 from reconciler.engine import check_fresh, make_plan
-from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ApprovalError
+from reconciler.errors import EXIT_BACKFILL_FAILED, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ApprovalError
 from reconciler.plan.model import Plan
 
 
@@ -91,22 +92,36 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
         if plan.has_changes:
             _confirm(auto_approve)
         code = _run(plan, client, parallelism, no_color) if plan.has_changes else EXIT_OK
+        launched = code == EXIT_OK and _launches(plan)
         delay = poll_interval
         # --wait: the approval covers the campaign; keep launching what is due until backfills finish.
-        while wait and code != EXIT_ERROR and _unfinished(plan):
-            _progress(plan)
-            time.sleep(delay)
+        while wait and code != EXIT_ERROR:
+            # CreateExecution answers OK even when Admin stores the run FAILED at once (no reachable
+            # cluster): right after launching, look again before reporting anything as running.
+            if not launched:
+                if not _unfinished(plan):
+                    break
+                _progress(plan)
+                time.sleep(delay)
             plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint_label)
-            if plan.has_changes:
-                code = max(code, _run(plan, client, parallelism, no_color, quiet=True))
+            result = _run(plan, client, parallelism, no_color, quiet=True) if plan.has_changes else EXIT_OK
+            code = max(code, result)
+            launched = result == EXIT_OK and _launches(plan)
             # Back off while nothing moves; poll at the base interval again once runs were launched.
             delay = poll_interval if plan.has_changes else min(delay * 1.5, MAX_POLL_S)
         if wait:
             _progress(plan)
+            _troubles(plan)
+            if code == EXIT_OK and plan.unsuccessful_backfills:
+                code = EXIT_BACKFILL_FAILED
         sys.exit(code)
 
 
 MAX_POLL_S = 60.0
+
+
+def _launches(plan: Plan) -> bool:
+    return any(a.type in ("launch_execution", "recover_execution") for a in plan.actions)
 
 
 def _unfinished(plan: Plan) -> bool:
@@ -115,12 +130,28 @@ def _unfinished(plan: Plan) -> bool:
 
 def _progress(plan: Plan) -> None:
     for address, p in sorted(plan.backfills.items()):
-        done = p["succeeded"] + p["failed"]
+        done = p["succeeded"] + p["failed"] + p.get("aborted", 0)
         width = 30
         filled = int(width * done / p["total"]) if p["total"] else width
         bar = "#" * filled + "." * (width - filled)
-        click.echo(f"{address} [{bar}] {p['succeeded']} succeeded, {p['running'] + p['launching']} running, "
-                   f"{p['failed']} failed, {p['pending'] - p['launching']} pending ({p['status']})", err=True)
+        running = p["running"] + p["launching"] + p.get("recovering", 0)
+        waiting = max(0, p.get("retrying", 0) - p.get("recovering", 0))
+        text = (f"{address} [{bar}] {p['succeeded']} succeeded, {running} running, {p['failed']} failed, "
+                f"{max(0, p['pending'] - p['launching'])} pending")
+        if waiting:
+            text += f", {waiting} waiting for a retry"
+        click.echo(f"{text} ({p['status']})", err=True)
+
+
+def _troubles(plan: Plan) -> None:
+    from reconciler.plan.render.common import backfill_troubles
+
+    for trouble in backfill_troubles(plan):
+        click.echo(f"Backfill {trouble.address} {trouble.headline}", err=True)
+        for run in trouble.runs:
+            click.echo(f"  {run}", err=True)
+        if trouble.more:
+            click.echo(f"  … and {trouble.more} more failed run(s)", err=True)
 
 
 def _run(plan: Plan, client: Any, parallelism: int, no_color: bool, quiet: bool = False) -> int:

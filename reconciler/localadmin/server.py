@@ -62,6 +62,8 @@ class LocalAdmin:
             config = replace(config, lifecycle=lifecycle)
         if clock is not None:
             config = replace(config, clock=clock)
+        if aids is not None and aids.no_cluster:
+            config = replace(config, no_cluster=True)
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         servicer = LocalAdminServicer(Database(db_path), config)
         interceptor = AidsInterceptor(aids or Aids())

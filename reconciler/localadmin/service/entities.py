@@ -91,7 +91,7 @@ def validate_identifier(ident: identifier_pb2.Identifier | None, expected: int, 
 
 def timestamp(seconds: float) -> Timestamp:
     ts = Timestamp()
-    ts.FromNanoseconds(int(seconds * 1e9))
+    ts.FromMicroseconds(round(seconds * 1_000_000))  # Postgres keeps microseconds
     return ts
 
 

@@ -7,7 +7,8 @@ CreateExecution validates in flyteadmin's order (project, domain, name, project 
 resource type, inputs), loads the launch plan (its ACTIVE state does not matter), computes the inputs against
 ``closure.expected_inputs`` (``execution_inputs.py``), keeps ``metadata.mode``/``scheduled_at`` as sent, sets
 the principal to "" (auth is off), resolves max parallelism / security context / labels (request > launch plan
-> WORKFLOW_EXECUTION_CONFIG attribute > platform default) and stores phase UNDEFINED with a phase plan.
+> WORKFLOW_EXECUTION_CONFIG attribute > platform default; labels: the request's, else the launch plan's) and
+stores phase UNDEFINED with a phase plan (FAILED with a SYSTEM error under the ``no_cluster`` testing aid).
 
 Deliberate differences from flyteadmin:
 - A duplicate execution name answers ALREADY_EXISTS ``value with matching already exists (duplicate key value
@@ -16,7 +17,6 @@ Deliberate differences from flyteadmin:
 - Phases advance without propeller (see lifecycle.py); Terminate's ABORTING ends in ABORTED by itself.
 - GetExecutionData returns the literal maps inline (``full_inputs``/``full_outputs``); there is no blob
   store, so the ``inputs``/``outputs`` URL blobs are empty. Successful executions have empty outputs.
-- ``execution_tag.*`` filters join tags on project, domain and name (flyteadmin joins on the name only).
 - A cluster-assignment or concurrency policy in the request or launch plan is stored but not enforced.
 - ListNodeExecutions always answers an empty list (node executions exist only through propeller events).
 
@@ -145,8 +145,11 @@ class ExecutionsMixin:
         name = request.name or generate_name()
         ident = identifier_pb2.WorkflowExecutionIdentifier(project=request.project, domain=request.domain,
                                                            name=name)
+        # flyteadmin writes the label rows first, outside any transaction (§0.4): on a duplicate name
+        # they stay behind and the execution insert then fails.
+        store.insert_tags(conn, ident, request.spec.labels.values, request.spec.tags)
         if store.load(conn, request.project, request.domain, name) is not None:
-            # Deliberately no side effect on the existing execution (see the module docstring).
+            # No other side effect on the existing execution (see the module docstring).
             raise AdminStatusError(grpc.StatusCode.ALREADY_EXISTS,
                                    "value with matching already exists (duplicate key value violates unique "
                                    'constraint "executions_pkey")')
@@ -156,10 +159,15 @@ class ExecutionsMixin:
                                    domain=request.domain, name=name, labels=dict(spec.labels.values),
                                    mode=spec.metadata.mode)
         closure = execution_pb2.ExecutionClosure(phase=lifecycle.UNDEFINED, workflow_id=target.workflow_id)
-        closure.created_at.FromNanoseconds(int(now * 1e9))
-        closure.updated_at.FromNanoseconds(int(now * 1e9))
+        stamp = store.micros(now)
+        closure.created_at.FromMicroseconds(stamp)
+        closure.updated_at.FromMicroseconds(stamp)
         closure.state_change_details.state = ACTIVE
-        closure.state_change_details.occurred_at.FromNanoseconds(int(now * 1e9))
+        closure.state_change_details.occurred_at.FromMicroseconds(stamp)
+        if getattr(self.config, "no_cluster", False):
+            plan = lifecycle.failed_at_creation(now)
+            closure.phase = lifecycle.FAILED  # type: ignore[assignment]
+            closure.error.CopyFrom(no_cluster_error(request.project, request.domain))
         store.insert(conn, execution_id=ident, spec=spec, closure=closure, inputs=computed,
                      user_inputs=user_inputs, plan=plan, launch_entity=target.launch_entity,
                      workflow_id=target.workflow_id, source_execution_id=source_row,
@@ -184,11 +192,11 @@ class ExecutionsMixin:
                 if candidate is not None and _has_run_as(candidate):
                     spec.security_context.CopyFrom(candidate)
                     break
+        spec.security_context.run_as.SetInParent()  # stored as `run_as: {}` when nothing resolved (§11)
         if not spec.labels.values:
-            source = lp_spec.labels.values or (wec.labels.values if wec else {})
-            spec.labels.values.update(source)
-        for key, value in projects.project_labels(conn, request.project).items():
-            spec.labels.values.setdefault(key, value)
+            # The request's labels replace the launch plan's (no merge); project labels go only to the
+            # object sent to the cluster, never into the stored spec (behaviour §11).
+            spec.labels.values.update(lp_spec.labels.values)
         if not spec.annotations.values:
             spec.annotations.values.update(lp_spec.annotations.values
                                            or (wec.annotations.values if wec else {}))
@@ -283,7 +291,7 @@ class ExecutionsMixin:
             closure = execution_pb2.ExecutionClosure()
             closure.ParseFromString(row["closure"])
             closure.phase = lifecycle.ABORTING  # type: ignore[assignment]
-            closure.updated_at.FromNanoseconds(int(now * 1e9))
+            closure.updated_at.FromMicroseconds(store.micros(now))
             closure.abort_metadata.cause = request.cause
             closure.abort_metadata.principal = ""
             requested = row["abort_requested"] if row["abort_requested"] is not None else now
@@ -305,7 +313,7 @@ class ExecutionsMixin:
             closure = execution_pb2.ExecutionClosure()
             closure.ParseFromString(row["closure"])
             closure.state_change_details.state = request.state
-            closure.state_change_details.occurred_at.FromNanoseconds(int(now * 1e9))
+            closure.state_change_details.occurred_at.FromMicroseconds(store.micros(now))
             closure.state_change_details.principal = ""
             conn.execute("UPDATE executions SET state = ?, closure = ? WHERE id = ?",
                          (request.state, closure.SerializeToString(deterministic=True), row["id"]))
@@ -343,6 +351,15 @@ class ExecutionsMixin:
                                                            name=name, spec=spec, inputs=user_inputs)
             ident = self._create(conn, request, user_inputs, source_row=row["id"])
         return execution_pb2.ExecutionCreateResponse(id=ident)
+
+
+def no_cluster_error(project: str, domain: str) -> Any:
+    """The closure.error flyteadmin stores when it cannot create the workflow on its cluster (§6.2 step 9)."""
+    from flyteidl.core import execution_pb2 as core_execution_pb2
+
+    return core_execution_pb2.ExecutionError(
+        code="Internal", kind=core_execution_pb2.ExecutionError.SYSTEM,
+        message=f'failed to create workflow in propeller namespaces "{project}-{domain}" not found')
 
 
 def _has_run_as(context: Any) -> bool:

@@ -27,6 +27,9 @@ class LocalAdminConfig:
     domains: tuple[str, ...] = projects.DEFAULT_DOMAINS
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
     clock: Callable[[], float] = time.time
+    # Testing aid (``Aids.no_cluster``): behave as an Admin whose cluster is unreachable, storing every
+    # new execution FAILED with a SYSTEM error while CreateExecution still answers OK.
+    no_cluster: bool = False
 
 
 class LocalAdminServicer(projects.ProjectsMixin, entities.EntitiesMixin, launchplans.LaunchPlansMixin,
