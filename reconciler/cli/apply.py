@@ -106,7 +106,9 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
             plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint_label)
             result = _run(plan, client, parallelism, no_color, quiet=True) if plan.has_changes else EXIT_OK
             code = max(code, result)
-            launched = result == EXIT_OK and _launches(plan)
+            # Look again at once only after a sleep: a launch that keeps being planned (its name taken by
+            # an execution that is not this backfill's) must not turn this loop into a busy one.
+            launched = not launched and result == EXIT_OK and _launches(plan)
             # Back off while nothing moves; poll at the base interval again once runs were launched.
             delay = poll_interval if plan.has_changes else min(delay * 1.5, MAX_POLL_S)
         if wait:
@@ -134,10 +136,13 @@ def _progress(plan: Plan) -> None:
         width = 30
         filled = int(width * done / p["total"]) if p["total"] else width
         bar = "#" * filled + "." * (width - filled)
-        running = p["running"] + p["launching"] + p.get("recovering", 0)
+        # Runs just sent are "launched", not "running": Admin may already have stored them FAILED.
+        launched = p["launching"] + p.get("recovering", 0)
         waiting = max(0, p.get("retrying", 0) - p.get("recovering", 0))
-        text = (f"{address} [{bar}] {p['succeeded']} succeeded, {running} running, {p['failed']} failed, "
+        text = (f"{address} [{bar}] {p['succeeded']} succeeded, {p['running']} running, {p['failed']} failed, "
                 f"{max(0, p['pending'] - p['launching'])} pending")
+        if launched:
+            text += f", {launched} just launched"
         if waiting:
             text += f", {waiting} waiting for a retry"
         click.echo(f"{text} ({p['status']})", err=True)

@@ -149,7 +149,10 @@ class ExecutionsMixin:
         # they stay behind and the execution insert then fails.
         store.insert_tags(conn, ident, request.spec.labels.values, request.spec.tags)
         if store.load(conn, request.project, request.domain, name) is not None:
-            # No other side effect on the existing execution (see the module docstring).
+            # Keep the tag rows although the call fails (they were never in flyteadmin's transaction);
+            # no other side effect on the existing execution (see the module docstring).
+            conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
             raise AdminStatusError(grpc.StatusCode.ALREADY_EXISTS,
                                    "value with matching already exists (duplicate key value violates unique "
                                    'constraint "executions_pkey")')
