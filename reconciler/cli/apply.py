@@ -88,7 +88,7 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
     target = target_from(kwargs, environment)
     with open_admin(target, loaded.config) as (client, endpoint_label):
         plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint_label)
-        emit_plan(plan, fmt="text", no_color=no_color, console_url=console_url_of(loaded.config, environment))
+        emit_plan(plan, fmt="text", no_color=no_color, console_url=console_url_of(loaded.config, environment, target))
         if plan.has_changes:
             _confirm(auto_approve)
         code = _run(plan, client, parallelism, no_color) if plan.has_changes else EXIT_OK

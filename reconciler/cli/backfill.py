@@ -45,7 +45,7 @@ def status_command(fmt: str, **kwargs: Any) -> None:
     if not plan.backfills:
         click.echo("No backfills in the manifests.")
         return
-    base = console_url_of(loaded.config, environment) or default_console_url(endpoint)
+    base = console_url_of(loaded.config, environment, target) or default_console_url(endpoint)
     links = ConsoleLinks(base) if base else None
     click.echo(f"{'backfill':<60} {'total':>6} {'done':>6} {'running':>8} {'failed':>7} {'pending':>8} "
                f"{'retrying':>9}  status")

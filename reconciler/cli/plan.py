@@ -45,7 +45,7 @@ def plan_command(out: Path | None, fmt: str, detailed_exitcode: bool, no_color: 
         plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint, target=recorded)
     if out is not None:
         out.write_text(plan.to_json(key_from(os.environ)))
-    emit_plan(plan, fmt=fmt, no_color=no_color, console_url=console_url_of(loaded.config, environment))
+    emit_plan(plan, fmt=fmt, no_color=no_color, console_url=console_url_of(loaded.config, environment, target))
     if out is not None:
         click.echo(f"\nSaved the plan to {out}; apply it with: flyte-reconciler apply --plan {out}", err=True)
     sys.exit(EXIT_CHANGES if detailed_exitcode and plan.needs_attention else EXIT_OK)
