@@ -106,6 +106,8 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
             plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint_label)
             result = _run(plan, client, parallelism, no_color, quiet=True) if plan.has_changes else EXIT_OK
             code = max(code, result)
+            if result != EXIT_OK:
+                break  # a write Admin refused (e.g. too many labels for a run) is reported, not retried
             # Look again at once only after a sleep: a launch that keeps being planned (its name taken by
             # an execution that is not this backfill's) must not turn this loop into a busy one.
             launched = not launched and result == EXIT_OK and _launches(plan)

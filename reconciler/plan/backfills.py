@@ -1,9 +1,10 @@
 """Plan backfill runs (pure): desired backfills + observed runs → launch/recover actions and progress.
 
 Desired body: {"launchPlan", "from", "to", "timezone", "parallelism", "order", "onFailure", "maxRetries",
-"inputs", "maxExecutions", "schedule"}; actual body: {"runs": [{"name", "phase", "inputs", "error"}]}
-("error": Admin's closure.error as {"kind", "code", "message"}, or absent). The launch plan version used is
-the one the manifests make desired (recorded in each action).
+"inputs", "maxExecutions", "schedule", "launchPlanLabels", "launchPlanAnnotations"}; actual body:
+{"runs": [{"name", "phase", "inputs", "error"}]} ("error": Admin's closure.error as {"kind", "code",
+"message"}, or absent). The launch plan version used is the one the manifests make desired (recorded in
+each action).
 
 Run labels: Admin stores the request's labels *instead of* the launch plan's, so every run carries the
 launch plan's labels and annotations merged with the three tracking labels (a tracking label wins a key
@@ -65,9 +66,8 @@ def progress_of(result: BackfillPlan) -> dict[str, Any]:
             "failures": failures[:MAX_SHOWN_ERRORS], "failures_not_shown": max(0, len(failures) - MAX_SHOWN_ERRORS)}
 
 
-def run_labels(lp_spec: dict[str, Any], tracking: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+def run_labels(own: dict[str, str], tracking: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """The launch plan's labels with the tracking labels on top, and the keys where a tracking label won."""
-    own = dict(lp_spec.get("labels") or {})
     clashes = sorted(key for key in tracking if key in own and own[key] != tracking[key])
     return {**own, **tracking}, clashes
 
@@ -90,14 +90,16 @@ def plan_backfills(desired: State, actual: State, options: PlanOptions) -> tuple
             out.errors.append(f"{want.address}: {exc}")
             continue
         progress[want.address] = progress_of(result)
-        lp_spec = dict(lp.body.get("spec") or {})
-        annotations = dict(lp_spec.get("annotations") or {})
+        # The launch plan manifest's labels, carried on the desired backfill (the launch plan's own
+        # desired body has no spec when its version is already active).
+        lp_labels = dict(want.body.get("launchPlanLabels") or {})
+        annotations = dict(want.body.get("launchPlanAnnotations") or {})
         for launch in result.launch:
-            labels, clashes = run_labels(lp_spec, launch.labels)
+            labels, clashes = run_labels(lp_labels, launch.labels)
             if len(labels) > MAX_LABELS:
                 out.errors.append(
                     f"{want.address}: runs would carry {len(labels)} labels (launch plan {launch_plan}'s "
-                    f"{len(lp_spec.get('labels') or {})} and {len(launch.labels)} tracking labels) but Flyte Admin "
+                    f"{len(lp_labels)} and {len(launch.labels)} tracking labels) but Flyte Admin "
                     f"refuses more than {MAX_LABELS}: remove labels from the launch plan, or backfill another one")
                 break
             if clashes:

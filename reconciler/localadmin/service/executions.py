@@ -145,6 +145,7 @@ class ExecutionsMixin:
         name = request.name or generate_name()
         ident = identifier_pb2.WorkflowExecutionIdentifier(project=request.project, domain=request.domain,
                                                            name=name)
+        spec = self._stored_spec(conn, request, target)
         # flyteadmin writes the label rows first, outside any transaction (§0.4): on a duplicate name
         # they stay behind and the execution insert then fails.
         store.insert_tags(conn, ident, request.spec.labels.values, request.spec.tags)
@@ -156,7 +157,6 @@ class ExecutionsMixin:
             raise AdminStatusError(grpc.StatusCode.ALREADY_EXISTS,
                                    "value with matching already exists (duplicate key value violates unique "
                                    'constraint "executions_pkey")')
-        spec = self._stored_spec(conn, request, target)
         now = self._now()
         plan = lifecycle.make_plan(self._lifecycle(), created_at=now, project=request.project,
                                    domain=request.domain, name=name, labels=dict(spec.labels.values),
@@ -203,6 +203,12 @@ class ExecutionsMixin:
         if not spec.annotations.values:
             spec.annotations.values.update(lp_spec.annotations.values
                                            or (wec.annotations.values if wec else {}))
+        # resolveStringMap: the configured limits apply to the resolved maps (0: unlimited).
+        for what, values, limit in (("labels", spec.labels.values, getattr(self.config, "max_label_entries", 0)),
+                                    ("annotations", spec.annotations.values,
+                                     getattr(self.config, "max_annotation_entries", 0))):
+            if limit and len(values) > limit:
+                raise _invalid(f"{what} has too many entries [{len(values)} > {limit}]")
         if not spec.raw_output_data_config.output_location_prefix:
             prefix = lp_spec.raw_output_data_config.output_location_prefix or (
                 wec.raw_output_data_config.output_location_prefix if wec else "")

@@ -159,3 +159,15 @@ def test_runs_are_counted_by_identity(tmp_path: Path, admin: LocalAdmin) -> None
     status = run(admin, "backfill", "status", str(root), "--format", "json")
     progress = json.loads(status.output)[ADDRESS]
     assert (progress["running"], progress["succeeded"], progress["pending"]) == (0, 0, 5), progress
+
+
+def test_a_run_refused_for_too_many_labels_is_reported_not_retried(tmp_path: Path) -> None:
+    from reconciler.localadmin.service.servicer import LocalAdminConfig
+
+    with LocalAdmin.start(db_path=tmp_path / "a.db", port=0, seed_samples=True,
+                          config=LocalAdminConfig(max_label_entries=4)) as admin:
+        applied = run(admin, "apply", str(write(tmp_path)), "--auto-approve", "--wait", "--poll-interval", "0.05")
+        assert applied.exit_code == 3, applied.output  # partially applied: the launch plan, not the runs
+        assert "labels has too many entries [5 > 4]" in applied.output
+        assert admin.counters()["CreateExecution"] == 2  # each refused launch sent once, never again
+        assert runs(admin) == []
