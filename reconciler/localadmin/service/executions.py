@@ -34,11 +34,11 @@ import grpc
 from flyteidl.admin import common_pb2, event_pb2, execution_pb2, node_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 
-from reconciler.localadmin.executions import lifecycle
+from reconciler.localadmin.executions import flytegen, lifecycle
 from reconciler.localadmin.executions import targets as execution_targets
 from reconciler.localadmin.executions.inputs import compute_inputs, go_text, validate_literal_map
 from reconciler.localadmin.executions.listing import list_executions
-from reconciler.localadmin.service import filters, projects
+from reconciler.localadmin.service import entities, filters, projects
 from reconciler.localadmin.service.attributes import WORKFLOW_EXECUTION_CONFIG, effective_attributes
 from reconciler.localadmin.service.status import AdminStatusError
 from reconciler.localadmin.store import executions as store
@@ -114,9 +114,23 @@ class ExecutionsMixin:
     def CreateExecution(self, request: execution_pb2.ExecutionCreateRequest,
                         context: grpc.ServicerContext) -> execution_pb2.ExecutionCreateResponse:
         inputs = request.inputs if len(request.inputs.literals) else request.spec.inputs
+        self._single_task_entities(request)
         with self.db.write() as conn:
             ident = self._create(conn, request, inputs, source_row=None)
         return execution_pb2.ExecutionCreateResponse(id=ident)
+
+    def _single_task_entities(self, request: execution_pb2.ExecutionCreateRequest) -> None:
+        """For a task launch in an active project, the ``.flytegen`` workflow and launch plan (flytegen.py)."""
+        reference = request.spec.launch_plan
+        if reference.resource_type != identifier_pb2.TASK or not request.project or not request.domain:
+            return
+        with self.db.read() as conn:
+            try:
+                projects.validate_project_and_domain(conn, request.project, request.domain)
+                task = entities.load_task(conn, reference)
+            except AdminStatusError:
+                return  # _create answers with flyteadmin's error for this request
+        flytegen.ensure(self, task)
 
     def _create(self, conn: sqlite3.Connection, request: execution_pb2.ExecutionCreateRequest,
                 user_inputs: literals_pb2.LiteralMap,
