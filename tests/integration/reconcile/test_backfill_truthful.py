@@ -171,3 +171,31 @@ def test_a_run_refused_for_too_many_labels_is_reported_not_retried(tmp_path: Pat
         assert "labels has too many entries [5 > 4]" in applied.output
         assert admin.counters()["CreateExecution"] == 2  # each refused launch sent once, never again
         assert runs(admin) == []
+
+
+def test_sandbox_serve_inject_no_cluster_drives_a_failed_backfill(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", "0", "--db", str(tmp_path / "s.db"),
+         "--inject-no-cluster"], stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline()
+        match = re.search(r"listening on (127\.0\.0\.1:\d+)", line)
+        assert match, line
+        applied = CliRunner().invoke(cli, ["apply", str(write(tmp_path)), "--auto-approve", "--wait",
+                                           "--poll-interval", "0.05", "--endpoint", match.group(1), "--insecure"])
+        assert applied.exit_code == EXIT_BACKFILL_FAILED, applied.output
+        assert "5 failed" in applied.output
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
