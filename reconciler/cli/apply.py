@@ -95,7 +95,8 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
         launched = code == EXIT_OK and _launches(plan)
         delay = poll_interval
         # --wait: the approval covers the campaign; keep launching what is due until backfills finish.
-        while wait and code != EXIT_ERROR:
+        # A write Admin refused (e.g. a run with too many labels) ends the wait: it is reported, not retried.
+        while wait and code == EXIT_OK:
             # CreateExecution answers OK even when Admin stores the run FAILED at once (no reachable
             # cluster): right after launching, look again before reporting anything as running.
             if not launched:
@@ -106,11 +107,9 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
             plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint_label)
             result = _run(plan, client, parallelism, no_color, quiet=True) if plan.has_changes else EXIT_OK
             code = max(code, result)
-            if result != EXIT_OK:
-                break  # a write Admin refused (e.g. too many labels for a run) is reported, not retried
             # Look again at once only after a sleep: a launch that keeps being planned (its name taken by
             # an execution that is not this backfill's) must not turn this loop into a busy one.
-            launched = not launched and result == EXIT_OK and _launches(plan)
+            launched = not launched and _launches(plan)
             # Back off while nothing moves; poll at the base interval again once runs were launched.
             delay = poll_interval if plan.has_changes else min(delay * 1.5, MAX_POLL_S)
         if wait:

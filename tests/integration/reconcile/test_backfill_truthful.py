@@ -169,7 +169,7 @@ def test_a_run_refused_for_too_many_labels_is_reported_not_retried(tmp_path: Pat
         applied = run(admin, "apply", str(write(tmp_path)), "--auto-approve", "--wait", "--poll-interval", "0.05")
         assert applied.exit_code == 3, applied.output  # partially applied: the launch plan, not the runs
         assert "labels has too many entries [5 > 4]" in applied.output
-        assert admin.counters()["CreateExecution"] == 2  # each refused launch sent once, never again
+        assert admin.counters()["CreateExecution"] == 1  # sent once, never again (the next is not attempted)
         assert runs(admin) == []
 
 
