@@ -199,3 +199,40 @@ def test_sandbox_serve_inject_no_cluster_drives_a_failed_backfill(tmp_path: Path
             process.wait()
         if process.stderr is not None:
             process.stderr.close()
+
+
+def test_runs_listed_through_the_label_join_are_counted_once(tmp_path: Path, admin: LocalAdmin) -> None:
+    """Admin's label filter returns a run once per same-named execution anywhere; each run counts once."""
+    import datetime as dt
+
+    from reconciler.admin.executions import own_runs
+    from reconciler.backfill.names import run_name_pattern
+
+    name = execution_name(ADDRESS, dt.datetime(2024, 1, 1, 6, tzinfo=dt.UTC))
+    with grpc.insecure_channel(admin.address) as channel:
+        stub = AdminServiceStub(channel)
+        workflow = identifier_pb2.Identifier(resource_type=identifier_pb2.WORKFLOW, project="flytesnacks",
+                                             domain="development", name="reports.daily_report", version="v1")
+        inputs = literals_pb2.LiteralMap()
+        inputs.literals["run_date"].scalar.primitive.datetime.FromDatetime(dt.datetime(2024, 1, 1, 6))
+        for project in ("flytesnacks", "other", "third"):
+            if project != "flytesnacks":
+                stub.RegisterProject(project_pb2.ProjectRegisterRequest(project=project_pb2.Project(
+                    id=project, name=project)))
+            lp = identifier_pb2.Identifier(resource_type=identifier_pb2.LAUNCH_PLAN, project=project,
+                                           domain="development", name="nightly", version="v1")
+            stub.CreateLaunchPlan(launch_plan_pb2.LaunchPlanCreateRequest(
+                id=lp, spec=launch_plan_pb2.LaunchPlanSpec(workflow_id=workflow)))
+            for key, value in (("dry_run", {"boolean": False}), ("limit", {"integer": 1}),
+                               ("region", {"string_value": "eu"})):
+                inputs.literals[key].scalar.primitive.CopyFrom(literals_pb2.Primitive(**value))
+            stub.CreateExecution(execution_pb2.ExecutionCreateRequest(
+                project=project, domain="development", name=name, inputs=inputs,
+                spec=execution_pb2.ExecutionSpec(launch_plan=lp, labels=common_pb2.Labels(
+                    values={"flyte-reconciler-backfill": "q1"}))))
+        listed = stub.ListExecutions(common_pb2.ResourceListRequest(
+            id=common_pb2.NamedEntityIdentifier(project="flytesnacks", domain="development"), limit=100,
+            filters="eq(execution_tag.key,flyte-reconciler-backfill)")).executions
+    assert len(listed) == 3  # one copy per same-named execution carrying the label, in any project
+    counted = own_runs(listed, "flytesnacks", "development", "nightly", run_name_pattern(ADDRESS))
+    assert [r["name"] for r in counted] == [name]
