@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import CroniterError, croniter
 
 from reconciler.errors import PlanError
-from reconciler.model.cron import CronError
+from reconciler.model.cron import CronError, go_duration_nanos
 from reconciler.model.cron import parse as parse_cron
 
 DEFAULT_LIMIT = 1000
@@ -49,9 +49,6 @@ RATE_UNITS: dict[str, dt.timedelta] = {
     "minute": dt.timedelta(minutes=1), "hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1),
 }
 
-# Go's time.ParseDuration units; "µs" is U+00B5 and "μs" U+03BC, Go accepts both.
-_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_GO_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 _ISO = re.compile(r"^(?P<sign>[-+])?P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
                   r"(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$")
 
@@ -59,18 +56,19 @@ _ISO = re.compile(r"^(?P<sign>[-+])?P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
 def go_duration(text: str) -> dt.timedelta:
     """Parse a Go duration (``6h``, ``1h30m``, ``90m``, ``1.5h``) as ``@every`` takes it.
 
-    Like robfig/cron's ``Every``, fractions of a second are dropped and anything shorter than one
-    second becomes one second. Zero or negative durations are refused: they cannot be backfilled.
+    Read by the shared parser's ``time.ParseDuration``; like robfig/cron's ``Every``, fractions of a
+    second are dropped and anything shorter than one second becomes one second. Zero or negative
+    durations (Admin accepts them and runs the schedule every second) are refused: not backfillable.
     """
-    compact = text.strip()
-    parts = _GO_PART.findall(compact)
-    if not parts or "".join(number + unit for number, unit in parts) != compact:
-        raise PlanError(f"cannot read the @every duration {text!r}",
-                        hint="use a Go duration such as 6h, 90m or 1h30m (units h, m, s, ms, us, ns)")
-    seconds = sum(float(number) * _GO_UNITS[unit] for number, unit in parts)
-    if seconds <= 0:
-        raise PlanError(f"the @every duration {text!r} is not positive")
-    return dt.timedelta(seconds=max(1, math.floor(seconds)))
+    try:
+        nanos = go_duration_nanos(text.strip())
+    except ValueError as exc:
+        raise PlanError(f"cannot read the @every duration {text!r} ({exc})",
+                        hint="use a Go duration such as 6h, 90m or 1h30m (units h, m, s, ms, us, ns)") from exc
+    if nanos <= 0:
+        raise PlanError(f"the @every duration {text!r} is not positive",
+                        hint="Admin runs such a schedule every second; give a positive duration to backfill it")
+    return dt.timedelta(seconds=max(1, nanos // 10**9))
 
 
 def iso_duration(text: str | None) -> dt.timedelta:
