@@ -16,7 +16,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from reconciler.admin.literals import parse_datetime, to_literal
 from reconciler.admin.pages import PAGE_SIZE, paginate
-from reconciler.backfill.names import LABEL_INPUTS
+from reconciler.backfill.names import LABEL_INPUTS, run_name_pattern
 from reconciler.errors import AlreadyExistsError, FailedPreconditionError, PlanError
 from reconciler.model.address import Address, launch_plan_address
 from reconciler.model.state import Resource
@@ -87,8 +87,7 @@ def backfill_runs(client: Any, address: str) -> Resource:
         "executions", target=address)
     # The prefix filter also matches other backfills whose names extend this one (q1 vs q1-2024): keep
     # only names of exactly this backfill's shape.
-    own = re.compile(re.escape(prefix) + r"\d{8}t\d{4}-[0-9a-f]{6}(-r\d+)?$")
-    return Resource(address, {"runs": own_runs(executions, project, domain, launch_plan, own)})
+    return Resource(address, {"runs": own_runs(executions, project, domain, launch_plan, run_name_pattern(address))})
 
 
 class ExecutionWriter:

@@ -32,6 +32,7 @@ def status_command(fmt: str, **kwargs: Any) -> None:
     failed or was stopped by a failure.
     """
     from reconciler.plan.render import ConsoleLinks, default_console_url
+    from reconciler.plan.render.common import failure_line
 
     loaded, environment = load_from_options(kwargs)
     target = target_from(kwargs, environment)
@@ -55,9 +56,7 @@ def status_command(fmt: str, **kwargs: Any) -> None:
         if links is not None:
             click.echo(f"  {links.for_address(address)}")
         for failure in p.get("failures", []):
-            error = failure.get("error")
-            why = f"{error['kind']} {error['code']}: {error['message']}" if error else "no error reported by Admin"
-            click.echo(f"  {failure['run']} {failure['phase']}: {why}")
+            click.echo(f"  {failure_line(failure)}")
         if p.get("failures_not_shown"):
             click.echo(f"  … and {p['failures_not_shown']} more failed run(s)")
     sys.exit(code)

@@ -223,6 +223,14 @@ class BackfillTrouble:
     more: int  # failed runs not listed
 
 
+def failure_line(failure: dict[str, Any]) -> str:
+    """``<run> <PHASE>: <kind> <code>: <message>`` for one failed run of a backfill's progress."""
+    error = failure.get("error")
+    why = " ".join(p for p in (error["kind"], error["code"]) if p) + f": {error['message']}" if error else \
+        "no error reported by Admin"
+    return f"{failure['run']} {failure['phase']}: {why}"
+
+
 def backfill_troubles(plan: Plan) -> list[BackfillTrouble]:
     """Backfills needing attention, in address order (the plan's ``backfills`` progress, read only)."""
     troubles = []
@@ -232,12 +240,7 @@ def backfill_troubles(plan: Plan) -> list[BackfillTrouble]:
                     + (f", {p['aborted']} aborted" if p.get("aborted") else "")
                     + (f", {p['running']} still running" if p.get("running") else "")
                     + (f", {p['pending']} not launched" if p.get("pending") else ""))
-        runs = []
-        for failure in p.get("failures", []):
-            error = failure.get("error")
-            why = f"{error['kind']} {error['code']}: {error['message']}".replace("  ", " ") if error else \
-                "no error reported by Admin"
-            runs.append(f"{failure['run']} {failure['phase']}: {why}")
+        runs = [failure_line(failure) for failure in p.get("failures", [])]
         troubles.append(BackfillTrouble(address, p["status"], headline, tuple(runs),
                                         int(p.get("failures_not_shown", 0))))
     return troubles
