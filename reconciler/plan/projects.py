@@ -67,7 +67,7 @@ def plan_projects(desired: State, actual: State, options: PlanOptions) -> KindPl
 # Writes Admin refuses in a project that is not active ("project [p] is not active", behaviour §1.7, §9.8);
 # activation, metadata and terminations are not gated.
 GATED_BY_PROJECT_STATE = frozenset({"register_launch_plan", "update_attributes", "delete_attributes",
-                                    "launch_execution", "recover_execution"})
+                                    "launch_execution", "recover_execution", "register_package_entity"})
 _SHOWN = 5
 
 
