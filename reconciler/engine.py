@@ -112,7 +112,8 @@ def observe_request(loaded: LoadedManifests, options: PlanOptions,
 
 
 def backfill_resources(loaded: LoadedManifests) -> list[Resource]:
-    """Desired backfills, each with the schedule of the launch plan its manifest names."""
+    """Desired backfills, each with the schedule, labels and annotations of the launch plan its manifest
+    names (every run carries those labels: Admin would otherwise drop them for the run)."""
     launch_plans = {d.address: d for d in loaded.documents if d.kind == "LaunchPlan"}
     resources = []
     for doc in loaded.documents:
@@ -121,7 +122,9 @@ def backfill_resources(loaded: LoadedManifests) -> list[Resource]:
         meta, spec = doc.model.metadata, doc.model.spec.model_dump(mode="json", by_alias=True)
         lp = launch_plans[launch_plan_address(meta.project, meta.domain, spec["launchPlan"])]
         schedule = lp.model.spec.schedule.model_dump(mode="json", exclude_none=True) if lp.model.spec.schedule else {}
-        resources.append(Resource(doc.address, {**spec, "schedule": schedule}, source=doc.source))
+        run_metadata = {"launchPlanLabels": dict(lp.model.spec.labels or {}),
+                        "launchPlanAnnotations": dict(lp.model.spec.annotations or {})}
+        resources.append(Resource(doc.address, {**spec, "schedule": schedule, **run_metadata}, source=doc.source))
     return resources
 
 

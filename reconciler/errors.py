@@ -31,6 +31,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_PARTIAL = 3
+EXIT_BACKFILL_FAILED = 4  # `apply --wait` / `backfill status`: a backfill ended failed or stopped
 
 
 class ReconcilerError(Exception):

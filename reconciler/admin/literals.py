@@ -1,7 +1,8 @@
 """YAML values ↔ Flyte literals, driven by the workflow interface's ``LiteralType``.
 
 ``to_literal(value, literal_type, name)`` converts what a manifest says — ints, floats (ints
-accepted), strings, bools, datetimes (ISO 8601 strings or YAML timestamps; naive means UTC),
+accepted, and for float inputs YAML 1.2 spellings such as ``1e-3`` that PyYAML reads as strings),
+strings, bools, datetimes (ISO 8601 strings or YAML timestamps; naive means UTC),
 durations (``1h30m``, ``90s``, ``PT1H`` or int seconds), lists, string-keyed maps, enums, optionals
 and unions, blob URIs (file/directory) and generic JSON structs — into the literal Admin expects,
 raising ``LiteralError`` that names the input, the value and the expected type. Conversion is
@@ -27,6 +28,12 @@ from google.protobuf.json_format import MessageToDict
 from reconciler.errors import PlanError
 
 _INT64 = (-(2**63), 2**63 - 1)
+# PyYAML reads YAML 1.1, whose floats need a dot and a signed exponent: `1e-3`, `2E5`, `1e+3` arrive as
+# strings. Where the declared type is a float, such a string (a float in YAML 1.2) means that float. A
+# string YAML 1.1 would itself have read as a number (`"1.5"`, `"3"`) can only have been quoted on purpose,
+# so it stays refused.
+_YAML12_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_YAML11_NUMBER = re.compile(r"^[-+]?(([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?|[0-9][0-9_]*)$")
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _DURATION = re.compile(rf"^(?:{_NUMBER}d)?(?:{_NUMBER}h)?(?:{_NUMBER}m)?(?:{_NUMBER}s)?$")
 _ISO_DURATION = re.compile(rf"^P(?:{_NUMBER}D)?(?:T(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?$")
@@ -127,6 +134,8 @@ def _primitive(value: Any, simple: int) -> literals_pb2.Primitive:
             raise _Mismatch("an integer within the 64-bit range")
         return literals_pb2.Primitive(integer=value)
     if simple == types_pb2.FLOAT:
+        if isinstance(value, str) and _YAML12_FLOAT.match(value) and not _YAML11_NUMBER.match(value):
+            return literals_pb2.Primitive(float_value=float(value))
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _Mismatch("a number")
         try:

@@ -73,6 +73,28 @@ class BackfillSpec:
 
 
 @dataclass(frozen=True)
+class RunError:
+    """Admin's ``closure.error`` of a run (message trimmed: list answers cut it to 100 bytes anyway)."""
+
+    kind: str  # USER | SYSTEM | UNKNOWN
+    code: str
+    message: str
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.code}: {self.message}" if self.code else f"{self.kind}: {self.message}"
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """One failed (or timed-out) run as the plan reports it: which run, its phase and Admin's error."""
+
+    name: str
+    phase: str
+    kickoff: dt.datetime
+    error: RunError | None = None
+
+
+@dataclass(frozen=True)
 class RunState:
     """One observed execution of the backfill.
 
@@ -90,6 +112,7 @@ class RunState:
     attempt: int | None = None
     source_name: str | None = None
     duration: dt.timedelta | None = None
+    error: RunError | None = None
 
     @property
     def in_flight(self) -> bool:
@@ -140,6 +163,7 @@ class BackfillPlan:
     status: Status = "pending"
     next_due: dt.datetime | None = None  # earliest kickoff after `now`, when some are not yet due
     warnings: list[str] = field(default_factory=list)
+    failures: list[FailedRun] = field(default_factory=list)  # failed instants, kickoff order (retries excluded)
 
     @property
     def complete(self) -> bool:
@@ -152,13 +176,20 @@ class BackfillPlan:
         return self.status in ("complete", "failed") or (self.status == "stopped" and self.running == 0)
 
     @property
+    def unsuccessful(self) -> bool:
+        """Ended without every run succeeding, or stopped by a failure: needs someone's attention."""
+        return self.status in ("failed", "stopped")
+
+    @property
     def counts(self) -> dict[str, int]:
         return {"total": self.total, "succeeded": self.succeeded, "running": self.running, "failed": self.failed,
                 "aborted": self.aborted, "pending": self.pending}
 
     def summary(self) -> str:
         text = (f"{self.total} runs: {self.succeeded} succeeded, {self.running} running, {self.failed} failed, "
-                f"{self.pending} pending")
+                f"{self.pending - self.retrying} pending")
+        if self.retrying:
+            text += f", {self.retrying} waiting for a retry"
         if self.aborted:
             text += f", {self.aborted} aborted"
         return f"{text}; status {self.status}"

@@ -28,7 +28,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from reconciler.backfill.model import BackfillPlan, BackfillSpec, LaunchRun, RecoverRun, RunState, Status
+from reconciler.backfill.model import (
+    BackfillPlan,
+    BackfillSpec,
+    FailedRun,
+    LaunchRun,
+    RecoverRun,
+    RunState,
+    Status,
+)
 from reconciler.backfill.names import inputs_digest, labels, retry_name, run_name_pattern
 from reconciler.backfill.progress import Slot, observe
 from reconciler.backfill.schedule import kickoff_times
@@ -121,7 +129,10 @@ def plan_backfill(desired: BackfillSpec, runs: Sequence[RunState], now: dt.datet
         status = "failed"  # everything settled and not all succeeded
     else:
         status = "pending"
+    failures = [FailedRun(slot.latest.name, slot.latest.phase, slot.kickoff, slot.latest.error)
+                for slot, state in zip(seen.slots, states, strict=True) if state == "failed" and slot.latest]
     return BackfillPlan(
+        failures=failures,
         total=len(instants), succeeded=count["succeeded"], running=count["running"], failed=count["failed"],
         aborted=count["aborted"], pending=pending, retrying=count["retry"],
         not_due=len(not_due), launch=launch, recover=recover,

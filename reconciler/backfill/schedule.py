@@ -40,20 +40,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import CroniterError, croniter
 
 from reconciler.errors import PlanError
+from reconciler.model.cron import CronError, go_duration_nanos
+from reconciler.model.cron import parse as parse_cron
 
 DEFAULT_LIMIT = 1000
 
-DESCRIPTORS: dict[str, str] = {
-    "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
-}
 RATE_UNITS: dict[str, dt.timedelta] = {
     "minute": dt.timedelta(minutes=1), "hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1),
 }
 
-# Go's time.ParseDuration units; "µs" is U+00B5 and "μs" U+03BC, Go accepts both.
-_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_GO_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 _ISO = re.compile(r"^(?P<sign>[-+])?P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
                   r"(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$")
 
@@ -61,18 +56,19 @@ _ISO = re.compile(r"^(?P<sign>[-+])?P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
 def go_duration(text: str) -> dt.timedelta:
     """Parse a Go duration (``6h``, ``1h30m``, ``90m``, ``1.5h``) as ``@every`` takes it.
 
-    Like robfig/cron's ``Every``, fractions of a second are dropped and anything shorter than one
-    second becomes one second. Zero or negative durations are refused: they cannot be backfilled.
+    Read by the shared parser's ``time.ParseDuration``; like robfig/cron's ``Every``, fractions of a
+    second are dropped and anything shorter than one second becomes one second. Zero or negative
+    durations (Admin accepts them and runs the schedule every second) are refused: not backfillable.
     """
-    compact = text.strip()
-    parts = _GO_PART.findall(compact)
-    if not parts or "".join(number + unit for number, unit in parts) != compact:
-        raise PlanError(f"cannot read the @every duration {text!r}",
-                        hint="use a Go duration such as 6h, 90m or 1h30m (units h, m, s, ms, us, ns)")
-    seconds = sum(float(number) * _GO_UNITS[unit] for number, unit in parts)
-    if seconds <= 0:
-        raise PlanError(f"the @every duration {text!r} is not positive")
-    return dt.timedelta(seconds=max(1, math.floor(seconds)))
+    try:
+        nanos = go_duration_nanos(text.strip())
+    except ValueError as exc:
+        raise PlanError(f"cannot read the @every duration {text!r} ({exc})",
+                        hint="use a Go duration such as 6h, 90m or 1h30m (units h, m, s, ms, us, ns)") from exc
+    if nanos <= 0:
+        raise PlanError(f"the @every duration {text!r} is not positive",
+                        hint="Admin runs such a schedule every second; give a positive duration to backfill it")
+    return dt.timedelta(seconds=max(1, nanos // 10**9))
 
 
 def iso_duration(text: str | None) -> dt.timedelta:
@@ -126,16 +122,19 @@ def _split_zone(expression: str, zone: str) -> tuple[str, str]:
 
 
 def _cron(expression: str, low: dt.datetime, high: dt.datetime, zone: str) -> Iterator[dt.datetime]:
-    expr, zone = _split_zone(expression, zone)
+    # The one parser Admin's rules live in: what validate accepts is what is backfilled here.
+    try:
+        parsed = parse_cron(expression)
+    except CronError as exc:
+        raise PlanError(f"invalid cron expression {expression!r}: {exc.problem}") from exc
+    # "TZ=" alone is UTC in Go; "Local" is the scheduler host's zone, which a backfill cannot know:
+    # the backfill's own timezone stands in for it, as for expressions without a prefix.
+    if parsed.zone is not None and parsed.zone != "Local":
+        zone = parsed.zone or "UTC"
     tz = _zone(zone)
-    expr = DESCRIPTORS.get(expr.lower(), expr)
-    if expr.startswith("@"):
-        raise PlanError(f"unknown cron descriptor {expr.split()[0]!r}",
-                        hint="use one of " + ", ".join(sorted(DESCRIPTORS)) + " or @every <duration>")
-    fields = expr.split()
-    if len(fields) != 5:
-        raise PlanError(f"the cron expression {expression!r} has {len(fields)} fields; Admin accepts exactly 5 "
-                        "(minute hour day-of-month month day-of-week)")
+    expr = parsed.standard_expression()
+    if expr is None:
+        return  # a field with no values ("0 0 , * *"): Admin accepts it and it never fires
     # croniter yields the first match strictly after its base; start one second early so that an
     # instant exactly at `low` counts, and drop anything before `low` (sub-second bases round down).
     try:
@@ -162,7 +161,7 @@ def iter_kickoffs(schedule: Mapping[str, Any], start: dt.datetime, end: dt.datet
     low, high = start - shift, end - shift
     if schedule.get("cron"):
         expr, _zone_name = _split_zone(str(schedule["cron"]), tz)
-        if expr.lower().startswith("@every"):
+        if expr.startswith("@every "):
             source = _steps(start, low, high, go_duration(expr[len("@every"):]))
         else:
             source = _cron(str(schedule["cron"]), low, high, tz)

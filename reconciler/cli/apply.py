@@ -1,6 +1,7 @@
 """``flyte-reconciler apply``: plan (or load a saved plan), confirm, apply, report.
 
-Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially applied.
+Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially applied, and with
+``--wait`` 4 when every write succeeded but a backfill ended failed or stopped.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from reconciler.cli.saved_plan import load_saved, saved_plan_target
 from reconciler.connect import open_admin
 from reconciler.engine import check_fresh, make_plan
 from reconciler.errors import (
+    EXIT_BACKFILL_FAILED,
     EXIT_ERROR,
     EXIT_OK,
     EXIT_PARTIAL,
@@ -101,21 +103,31 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
     target = target_from(kwargs, environment)
     with open_admin(target, loaded.config) as (client, endpoint_label):
         plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint_label)
-        emit_plan(plan, fmt="text", no_color=no_color, console_url=console_url_of(loaded.config, environment))
+        emit_plan(plan, fmt="text", no_color=no_color, console_url=console_url_of(loaded.config, environment, target))
         if plan.has_changes:
             _confirm(auto_approve)
         code = _run(plan, client, parallelism, no_color) if plan.has_changes else EXIT_OK
         wrote = plan.has_changes and code != EXIT_ERROR
+        launched = code == EXIT_OK and _launches(plan)
         delay = poll_interval
         try:
             # --wait: the approval covers the campaign; keep launching what is due until backfills finish.
-            while wait and code != EXIT_ERROR and _unfinished(plan):
-                _progress(plan)
-                time.sleep(delay)
+            # A write Admin refused (e.g. a run with too many labels) ends the wait: it is reported, not retried.
+            while wait and code == EXIT_OK:
+                # CreateExecution answers OK even when Admin stores the run FAILED at once (no reachable
+                # cluster): right after launching, look again before reporting anything as running.
+                if not launched:
+                    if not _unfinished(plan):
+                        break
+                    _progress(plan)
+                    time.sleep(delay)
                 plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint_label)
-                if plan.has_changes:
-                    code = max(code, _run(plan, client, parallelism, no_color, quiet=True))
-                    wrote = wrote or code != EXIT_ERROR
+                result = _run(plan, client, parallelism, no_color, quiet=True) if plan.has_changes else EXIT_OK
+                wrote = wrote or (plan.has_changes and result != EXIT_ERROR)
+                code = max(code, result)
+                # Look again at once only after a sleep: a launch that keeps being planned (its name taken by
+                # an execution that is not this backfill's) must not turn this loop into a busy one.
+                launched = not launched and _launches(plan)
                 # Back off while nothing moves; poll at the base interval again once runs were launched.
                 delay = poll_interval if plan.has_changes else min(delay * 1.5, MAX_POLL_S)
         except ReconcilerError as exc:
@@ -125,10 +137,17 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
                                     hint="re-run apply to converge") from exc
         if wait:
             _progress(plan)
+            _troubles(plan)
+            if code == EXIT_OK and plan.unsuccessful_backfills:
+                code = EXIT_BACKFILL_FAILED
         sys.exit(code)
 
 
 MAX_POLL_S = 60.0
+
+
+def _launches(plan: Plan) -> bool:
+    return any(a.type in ("launch_execution", "recover_execution") for a in plan.actions)
 
 
 def _unfinished(plan: Plan) -> bool:
@@ -137,12 +156,31 @@ def _unfinished(plan: Plan) -> bool:
 
 def _progress(plan: Plan) -> None:
     for address, p in sorted(plan.backfills.items()):
-        done = p["succeeded"] + p["failed"]
+        done = p["succeeded"] + p["failed"] + p.get("aborted", 0)
         width = 30
         filled = int(width * done / p["total"]) if p["total"] else width
         bar = "#" * filled + "." * (width - filled)
-        click.echo(f"{address} [{bar}] {p['succeeded']} succeeded, {p['running'] + p['launching']} running, "
-                   f"{p['failed']} failed, {p['pending'] - p['launching']} pending ({p['status']})", err=True)
+        # Runs just sent are "launched", not "running": Admin may already have stored them FAILED.
+        launched = p["launching"] + p.get("recovering", 0)
+        waiting = max(0, p.get("retrying", 0) - p.get("recovering", 0))
+        text = (f"{address} [{bar}] {p['succeeded']} succeeded, {p['running']} running, {p['failed']} failed, "
+                f"{max(0, p['pending'] - p['launching'])} pending")
+        if launched:
+            text += f", {launched} just launched"
+        if waiting:
+            text += f", {waiting} waiting for a retry"
+        click.echo(f"{text} ({p['status']})", err=True)
+
+
+def _troubles(plan: Plan) -> None:
+    from reconciler.plan.render.common import backfill_troubles
+
+    for trouble in backfill_troubles(plan):
+        click.echo(f"Backfill {trouble.address} {trouble.headline}", err=True)
+        for run in trouble.runs:
+            click.echo(f"  {run}", err=True)
+        if trouble.more:
+            click.echo(f"  … and {trouble.more} more failed run(s)", err=True)
 
 
 def _run(plan: Plan, client: Any, parallelism: int, no_color: bool, quiet: bool = False) -> int:

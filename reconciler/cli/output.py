@@ -55,7 +55,15 @@ def emit_plan(plan: Plan, *, fmt: str, no_color: bool, console_url: str | None =
         click.echo(render_text(plan, color=use_color(no_color), links=links))
 
 
-def console_url_of(config: RunConfig, environment: str | None) -> str | None:
-    """The environment's configured console URL (else links derive from the endpoint)."""
+def console_url_of(config: RunConfig, environment: str | None, target: Any = None) -> str | None:
+    """The configured console URL: with ``target``, as the connection settings resolve it (``--env``'s
+    ``consoleUrl``, ``FLYTE_PLATFORM_CONSOLE_ENDPOINT``, flytectl's ``console.endpoint``); else the
+    environment's ``consoleUrl``. None: links derive from the endpoint only where that is right."""
+    if target is not None and not getattr(target, "sandbox", False):
+        from reconciler.connect import connection_settings
+
+        resolved = connection_settings(target, config).get("console_url")
+        if resolved:
+            return str(resolved)
     env = config.environments.get(environment or "")
     return env.consoleUrl if env is not None else None

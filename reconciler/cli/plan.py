@@ -30,13 +30,13 @@ from reconciler.plan.integrity import key_from
                    "is set), pinned to this target.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 0 when in sync, 2 when changes are pending, 1 on error (for drift detection).")
+              help="Exit 0 when in sync, 2 when changes are pending or a backfill failed, 1 on error.")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR env var).")
 def plan_command(out: Path | None, fmt: str, detailed_exitcode: bool, no_color: bool, **kwargs: Any) -> None:
     """Compare the manifests with live Flyte Admin state and show the changes apply would make.
 
-    Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes present
-    (only with --detailed-exitcode).
+    Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes present or a
+    backfill failed or stopped (only with --detailed-exitcode).
     """
     writable_output(out)  # before any work: a missing directory must not cost a whole plan
     selection = selection_from(kwargs)
@@ -48,10 +48,10 @@ def plan_command(out: Path | None, fmt: str, detailed_exitcode: bool, no_color: 
         plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint, target=recorded)
     if out is not None:
         write_atomic(out, plan.to_json(key_from(os.environ)), mode=0o600)
-    emit_plan(plan, fmt=fmt, no_color=no_color, console_url=console_url_of(loaded.config, environment))
+    emit_plan(plan, fmt=fmt, no_color=no_color, console_url=console_url_of(loaded.config, environment, target))
     if out is not None:
         click.echo(f"\nSaved the plan to {out}; apply it with: flyte-reconciler apply --plan {out}", err=True)
-    sys.exit(EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK)
+    sys.exit(EXIT_CHANGES if detailed_exitcode and plan.needs_attention else EXIT_OK)
 
 
 def register(cli: click.Group) -> None:

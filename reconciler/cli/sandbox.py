@@ -37,11 +37,14 @@ def sandbox_group() -> None:
 @click.option("--inject-unavailable", type=click.FloatRange(0, 1), default=0.0,
               help="Testing aid: fail this fraction of RPCs with UNAVAILABLE.")
 @click.option("--inject-seed", type=int, default=0, help="Testing aid: seed of the injected failures.")
+@click.option("--inject-no-cluster", is_flag=True,
+              help="Testing aid: store every new execution FAILED with a SYSTEM error, as an Admin without a "
+                   "reachable cluster does (CreateExecution still answers OK).")
 @click.option("--run-duration", type=click.FloatRange(min=0), default=None,
               help="Seconds a simulated execution stays RUNNING (default: the lifecycle's own).")
 def serve_command(port: int, host: str, db_path: Path, seed_dir: Path | None, seed_project: str,
                   seed_domain: str, seed_version: str, samples: bool, inject_latency_ms: float,
-                  inject_unavailable: float, inject_seed: int,
+                  inject_unavailable: float, inject_seed: int, inject_no_cluster: bool,
                   run_duration: float | None) -> None:
     """Serve Flyte Admin's AdminService until Ctrl-C / SIGTERM; prints the call counters on exit."""
     from reconciler.localadmin import LocalAdmin
@@ -51,7 +54,8 @@ def serve_command(port: int, host: str, db_path: Path, seed_dir: Path | None, se
         click.echo(f"warning: --host {host} serves the embedded admin beyond this machine, and it has no "
                    "authentication: anyone who can reach the port can read and change every project. Use "
                    "127.0.0.1 unless that is what you want.", err=True)
-    aids = Aids(latency_ms=inject_latency_ms, unavailable_rate=inject_unavailable, seed=inject_seed)
+    aids = Aids(latency_ms=inject_latency_ms, unavailable_rate=inject_unavailable, seed=inject_seed,
+                no_cluster=inject_no_cluster)
     stop = threading.Event()
     lifecycle = None
     if run_duration is not None:

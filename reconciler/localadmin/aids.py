@@ -1,5 +1,6 @@
 """Testing aids of the embedded admin, off by default: per-method call counters (always on, cheap),
-injected latency per RPC, and injected UNAVAILABLE with a seeded, deterministic sequence."""
+injected latency per RPC, injected UNAVAILABLE with a seeded, deterministic sequence, lost replies, and
+``no_cluster``: executions stored FAILED at creation, as by an Admin that cannot reach its cluster."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ class Aids:
     # The call runs (and commits), then its reply is replaced by UNAVAILABLE: the client cannot know the
     # write happened, the hardest case for idempotent retries.
     lost_reply_rate: float = 0.0
+    # CreateExecution / RelaunchExecution / RecoverExecution validate and answer OK, but the execution is
+    # stored FAILED at once with closure.error {kind SYSTEM, code "Internal", "failed to create workflow
+    # in propeller …"}: what a real Admin without a reachable cluster does (behaviour §11).
+    no_cluster: bool = False
 
 
 class AidsInterceptor(grpc.ServerInterceptor):

@@ -63,6 +63,8 @@ class LocalAdmin:
             config = replace(config, lifecycle=lifecycle)
         if clock is not None:
             config = replace(config, clock=clock)
+        if aids is not None and aids.no_cluster:
+            config = replace(config, no_cluster=True)
         Path(db_path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # Owner-only: SQLite gives its -wal and -shm files the database file's mode, so creating the file
         # 600 here keeps the whole store private (the admin has no authentication of its own).

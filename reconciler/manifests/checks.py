@@ -7,6 +7,8 @@ import zoneinfo
 from collections.abc import Mapping
 
 from reconciler.model.address import DOMAIN, ENTITY_NAME, PROJECT_ID, VERSION
+from reconciler.model.cron import CronError
+from reconciler.model.cron import parse as parse_cron
 
 # Every pattern is applied with ``fullmatch`` and spells its character classes as ASCII ranges: with
 # ``match`` and ``$``, a trailing newline passes ("abc\n"), and ``\w``/``\d`` accept non-ASCII letters
@@ -16,14 +18,6 @@ _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]
 _NAME_PART = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 _BACKFILL_NAME = re.compile(r"[a-z][a-z0-9-]*")
-DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
-_GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
-_CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))  # Go cron: Sunday is 0 only
-_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
-_DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
-_CRON_NAMES: tuple[dict[str, int], ...] = ({}, {}, {}, {m: i + 1 for i, m in enumerate(_MONTHS)},
-                                          {d: i for i, d in enumerate(_DAYS)})
-_FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
 
 
 URL_SAFE_VERSION = re.compile(r"[A-Za-z0-9._-]{1,128}")  # fullmatch: "v1\n" must not pass
@@ -105,57 +99,12 @@ def labels(values: Mapping[str, str], what: str = "labels") -> Mapping[str, str]
     return values
 
 
-def _cron_value(token: str, index: int) -> int:
-    names = _CRON_NAMES[index]
-    if token.upper() in names:
-        return names[token.upper()]
-    if not token.isdigit():
-        raise ValueError(f"{_FIELD_NAMES[index]} field has {token!r}")
-    number = int(token)
-    low, high = _CRON_RANGES[index]
-    if not low <= number <= high:
-        raise ValueError(f"{_FIELD_NAMES[index]} {number} is out of range {low}-{high}")
-    return number
-
-
-def _cron_field(text: str, index: int) -> None:
-    for part in text.split(","):
-        base, _, step = part.partition("/")
-        if step and (not step.isdigit() or int(step) == 0):
-            raise ValueError(f"{_FIELD_NAMES[index]} field has step {step!r}")
-        if base in ("*", "?"):
-            continue
-        start, _, end = base.partition("-")
-        low = _cron_value(start, index)
-        if end and _cron_value(end, index) < low:
-            raise ValueError(f"{_FIELD_NAMES[index]} range {base!r} starts after it ends")
-
-
 def cron(expression: str) -> str:
-    expr = expression.strip()
-    for prefix in ("TZ=", "CRON_TZ="):
-        if expr.startswith(prefix):
-            zone, _, expr = expr[len(prefix):].partition(" ")
-            timezone(zone)
-            expr = expr.strip()
-    if expr.startswith("@"):
-        if expr in DESCRIPTORS:
-            return expression
-        if expr.startswith("@every ") and _GO_DURATION.match(expr[7:].strip()):
-            return expression
-        raise ValueError(f"unknown descriptor {expr!r} (one of {', '.join(DESCRIPTORS)} or '@every <duration>')")
-    fields = expr.split()
-    if len(fields) == 6:
-        raise ValueError(f"{expression!r} has 6 fields: Flyte Admin rejects AWS/Quartz 6-field syntax (exactly 5 "
-                         "fields: minute hour day-of-month month day-of-week)")
-    if len(fields) != 5:
-        raise ValueError(f"{expression!r} has {len(fields)} fields (exactly 5: minute hour day-of-month month "
-                         "day-of-week, or a descriptor such as @daily)")
-    for index, text in enumerate(fields):
-        try:
-            _cron_field(text, index)
-        except ValueError as exc:
-            raise ValueError(f"{expression!r}: {exc} (a valid 5-field cron expression)") from exc
+    """As Flyte Admin parses schedules (robfig/cron ``ParseStandard``; the rules are in ``reconciler.model.cron``)."""
+    try:
+        parse_cron(expression)
+    except CronError as exc:
+        raise ValueError(exc.problem) from exc
     return expression
 
 

@@ -157,7 +157,8 @@ class LaunchExecution(_Action):
     launch_plan_version: str
     kickoff: str
     inputs: dict[str, Any]
-    labels: dict[str, str]
+    labels: dict[str, str]  # the launch plan's labels with the tracking labels on top
+    annotations: dict[str, str] = {}  # the launch plan's (Admin would otherwise drop them for the run)
 
 
 class RecoverExecution(_Action):

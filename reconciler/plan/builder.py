@@ -21,7 +21,7 @@ from reconciler.plan.metadata import plan_workflow_metadata
 from reconciler.plan.model import Plan
 from reconciler.plan.options import PlanOptions
 from reconciler.plan.packages import plan_packages
-from reconciler.plan.projects import plan_projects
+from reconciler.plan.projects import plan_projects, writes_into_inactive_projects
 from reconciler.plan.result import KindPlan
 
 
@@ -48,6 +48,9 @@ def build_plan(
         raise PlanError("the desired state cannot be planned:\n  " + "\n  ".join(sorted(result.errors)))
 
     actions = [a for a in result.actions if options.selected(a.address)]
+    archived = writes_into_inactive_projects(desired, actual, actions)
+    if archived:
+        raise PlanError("the desired state cannot be planned:\n  " + "\n  ".join(archived))
     deletions = [a for a in actions if a.destructive]
     if len(deletions) > options.max_deletions:
         raise PlanError(

@@ -54,6 +54,16 @@ class Plan(BaseModel):
     def has_changes(self) -> bool:
         return bool(self.actions)
 
+    @property
+    def unsuccessful_backfills(self) -> list[str]:
+        """Backfills that ended ``failed`` or were ``stopped`` by a failure: no action fixes them, a person must."""
+        return sorted(a for a, p in self.backfills.items() if p.get("status") in ("failed", "stopped"))
+
+    @property
+    def needs_attention(self) -> bool:
+        """What ``plan --detailed-exitcode`` reports as 2: changes to apply, or a backfill that did not succeed."""
+        return self.has_changes or bool(self.unsuccessful_backfills)
+
     def summary(self) -> dict[str, int]:
         """Counts per verb: add / change / destroy, as terraform prints them."""
         counts = {"add": 0, "change": 0, "destroy": 0}

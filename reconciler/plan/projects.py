@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from reconciler.model.address import project_address
+from reconciler.model.address import Address, project_address
 from reconciler.model.state import State
-from reconciler.plan.actions import ArchiveProject, CreateProject, UpdateProject
+from reconciler.plan.actions import Action, ArchiveProject, CreateProject, UpdateProject
 from reconciler.plan.diff import diff_bodies
 from reconciler.plan.model import Unmanaged
 from reconciler.plan.options import PlanOptions
@@ -62,3 +62,40 @@ def plan_projects(desired: State, actual: State, options: PlanOptions) -> KindPl
     return out
 
 
+
+
+# Writes Admin refuses in a project that is not active ("project [p] is not active", behaviour §1.7, §9.8);
+# activation, metadata and terminations are not gated.
+GATED_BY_PROJECT_STATE = frozenset({"register_launch_plan", "update_attributes", "delete_attributes",
+                                    "launch_execution", "recover_execution", "register_package_entity"})
+_SHOWN = 5
+
+
+def writes_into_inactive_projects(desired: State, actual: State, actions: Iterable[Action]) -> list[str]:
+    """One error per project that stays archived after this plan but would receive writes Admin refuses.
+
+    A project stays archived when Admin has it archived and the manifests do not declare it active
+    (the plan un-archives a project declared ``state: active`` before any other write).
+    """
+    blocked: dict[str, list[str]] = {}
+    for action in actions:
+        if action.type not in GATED_BY_PROJECT_STATE:
+            continue
+        project = Address.parse(action.address).project
+        live = actual.get(project_address(project))
+        wanted = desired.get(project_address(project))
+        if live is None or live.body.get("state", "active") == "active":
+            continue
+        if wanted is not None and wanted.body.get("state") == "active":
+            continue
+        blocked.setdefault(project, []).append(action.address)
+    errors = []
+    for project, addresses in sorted(blocked.items()):
+        unique = sorted(set(addresses))
+        shown = ", ".join(unique[:_SHOWN]) + (f" and {len(unique) - _SHOWN} more" if len(unique) > _SHOWN else "")
+        declared = "declared archived in the manifests" if desired.get(project_address(project)) else \
+            "not declared in the manifests"
+        errors.append(f"{project_address(project)} is archived in Admin ({declared}), and Admin refuses writes "
+                      f"into an archived project: {shown}. Declare the project with `state: active` to "
+                      f"un-archive it first, or remove these objects from the manifests")
+    return errors

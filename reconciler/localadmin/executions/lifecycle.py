@@ -123,6 +123,12 @@ def make_plan(settings: LifecycleSettings, *, created_at: float, project: str, d
                      outcome=FAILED if failed else SUCCEEDED)
 
 
+def failed_at_creation(created_at: float) -> PhasePlan:
+    """The plan of an execution Admin stored FAILED when it was created (no reachable cluster)."""
+    return PhasePlan(created_at=created_at, queued_at=created_at, running_at=created_at, ends_at=created_at,
+                     outcome=FAILED)
+
+
 def observe(plan: PhasePlan, now: float, *, abort_requested_at: float | None = None,
             abort_after_s: float = DEFAULT_ABORT_AFTER_S) -> Observed:
     """The phase of an execution with ``plan`` at ``now``; an abort request overrides the plan from then."""

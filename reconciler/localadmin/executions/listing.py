@@ -3,8 +3,9 @@
 The filter grammar, sort and page tokens are parsed by ``filters`` (shared with the other list calls); this
 module maps the parsed filters onto the executions table: the default entity ``execution`` with flyteadmin's
 column names, ``launch_plan.<col>`` and ``workflow.<col>`` (identity columns, kept on the execution row),
-``task.<col>``, ``execution_tag.key|value`` and ``admin_tag.name`` (= tag key). Unless the request filters on
-``state``, ``state = 0`` is added so archived executions stay hidden. Read-only.
+``task.<col>``, ``execution_tag.key|value`` and ``admin_tag.name`` (= tag key; tags are joined on the
+execution name alone, as flyteadmin does). Unless the request filters on ``state``, ``state = 0`` is added
+so archived executions stay hidden. Read-only.
 """
 
 from __future__ import annotations
@@ -105,10 +106,10 @@ def list_executions(conn: sqlite3.Connection, request: common_pb2.ResourceListRe
     order = ""
     if request.HasField("sort_by"):
         order = " ORDER BY " + filters.parse_sort(request.sort_by, EXECUTION_COLUMNS, prefix="e.")
-    joins = (" JOIN execution_tags t ON t.execution_project = e.execution_project"
-             " AND t.execution_domain = e.execution_domain AND t.execution_name = e.execution_name"
-             if tag_join else "")
-    select = "SELECT DISTINCT e.*" if tag_join else "SELECT e.*"
-    query = f"{select} FROM executions e{joins} WHERE {' AND '.join(where)}{order} LIMIT ? OFFSET ?"
+    # flyteadmin joins the tags on the execution *name* alone (execution_repo.go): a row comes back once
+    # per same-named execution's matching tag in any project, and an execution without the label comes
+    # back when a same-named one elsewhere has it. Observed on a real Admin; reproduced, not fixed.
+    joins = " JOIN execution_tags t ON t.execution_name = e.execution_name" if tag_join else ""
+    query = f"SELECT e.* FROM executions e{joins} WHERE {' AND '.join(where)}{order} LIMIT ? OFFSET ?"
     rows = conn.execute(query, (*args, request.limit, offset)).fetchall()
     return rows, filters.next_token(offset, len(rows), request.limit)

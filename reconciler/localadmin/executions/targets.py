@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from flyteidl.admin import launch_plan_pb2
 from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2
 
+from reconciler.localadmin.executions import flytegen
 from reconciler.localadmin.service import entities, launchplans
 
 
@@ -44,6 +45,6 @@ def _task(conn: sqlite3.Connection, reference: identifier_pb2.Identifier) -> Lau
     variables = task.closure.compiled_task.template.interface.inputs.variables
     expected = interface_pb2.ParameterMap(parameters={
         name: interface_pb2.Parameter(var=var, required=True) for name, var in variables.items()})
-    # A single-task execution has no workflow; flyteadmin records the task id in its place.
+    # The workflow flyteadmin generated for the task (``flytegen.ensure`` registered it beforehand).
     return LaunchTarget(launch_entity="task", expected_inputs=expected,
-                        fixed_inputs=literals_pb2.LiteralMap(), workflow_id=task.id)
+                        fixed_inputs=literals_pb2.LiteralMap(), workflow_id=flytegen.workflow_id(task.id))

@@ -20,7 +20,8 @@ Deliberate differences from flyteadmin:
 - The PLUGIN_OVERRIDE merge reads the row of exactly the level being updated. flyteadmin's GetRaw uses
   zero-value conditions and can pick (and write the merge into) a workflow-level row when a project-domain
   level is updated (§4.3, inferred); we do not copy that.
-- Merged plugin overrides are returned sorted by ``task_type`` (flyteadmin: Go map order, i.e. random).
+- Merged plugin overrides come back in insertion order (stored ones first, then new task types), one of
+  the orders flyteadmin's Go map iteration can give; never sorted.
 
 This module never validates attribute contents (flyteadmin does not) and never reads ``org``.
 """
@@ -143,7 +144,9 @@ def _merge_plugins(existing: mr_pb2.MatchingAttributes | None,
     by_type = {o.task_type: o for o in existing.plugin_overrides.overrides}
     by_type.update({o.task_type: o for o in new.plugin_overrides.overrides})
     merged = mr_pb2.MatchingAttributes()
-    merged.plugin_overrides.overrides.extend(by_type[k] for k in sorted(by_type))
+    # Not sorted: flyteadmin returns a Go map's order; insertion order (stored first, then new task types
+    # in request order) is one such order, and a client that depends on sorting is caught here.
+    merged.plugin_overrides.overrides.extend(by_type.values())
     return merged
 
 

@@ -16,9 +16,10 @@ import sqlite3
 import grpc
 from flyteidl.admin import common_pb2, task_pb2, workflow_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2
-from google.protobuf import text_format
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from reconciler.localadmin.executions.inputs import go_text
 from reconciler.localadmin.service import filters, projects, workflow_compile
 from reconciler.localadmin.service.status import AdminStatusError, already_exists, invalid, not_found
 from reconciler.localadmin.service.task_checks import validate_task_template
@@ -70,12 +71,25 @@ def digest(*messages: object) -> str:
     return h.hexdigest()
 
 
-def id_text(ident: identifier_pb2.Identifier) -> str:
-    return text_format.MessageToString(ident, as_one_line=True)
+MAX_DESCRIPTION_CHARS = 300  # named_entity_metadata.description is varchar(300): characters, not bytes
+
+
+def id_text(ident: Message) -> str:
+    """A request message as flyteadmin's ``%v`` prints it: Go protobuf text (``project:"p" domain:"d"``)."""
+    return go_text(ident)
+
+
+def model_id_text(ident: identifier_pb2.Identifier) -> str:
+    """An identifier rebuilt from a database model, as NOT_FOUND messages print it: Go protobuf text
+    without the resource type, which the models do not carry (``project:"p" domain:"d" name:"n" version:"v"``)."""
+    bare = identifier_pb2.Identifier()
+    bare.CopyFrom(ident)
+    bare.ClearField("resource_type")
+    return go_text(bare)
 
 
 def missing_entity(kind: str, ident: object) -> AdminStatusError:
-    return not_found(f"missing entity of type {kind} with identifier {id_text(ident)}")  # type: ignore[arg-type]
+    return not_found(f"missing entity of type {kind} with identifier {model_id_text(ident)}")  # type: ignore[arg-type]
 
 
 def validate_identifier(ident: identifier_pb2.Identifier | None, expected: int, has_field: bool = True) -> None:
@@ -91,7 +105,7 @@ def validate_identifier(ident: identifier_pb2.Identifier | None, expected: int, 
 
 def timestamp(seconds: float) -> Timestamp:
     ts = Timestamp()
-    ts.FromNanoseconds(int(seconds * 1e9))
+    ts.FromMicroseconds(round(seconds * 1_000_000))  # Postgres keeps microseconds
     return ts
 
 
@@ -333,6 +347,10 @@ class EntitiesMixin:
             key = (request.resource_type, request.id.project, request.id.domain, request.id.name)
             existing = conn.execute("SELECT description FROM named_entity_metadata WHERE resource_type=? AND "
                                     "project=? AND domain=? AND name=?", key).fetchone()
+            if len(request.metadata.description) > MAX_DESCRIPTION_CHARS:
+                # The description column is varchar(300); Postgres refuses the write (behaviour §11).
+                raise AdminStatusError(grpc.StatusCode.UNKNOWN, "failed database operation with value too long "
+                                       "for type character varying(300)")
             if existing is None:
                 conn.execute("INSERT INTO named_entity_metadata VALUES (?,?,?,?,?,?)",
                              (*key, request.metadata.description, int(request.metadata.state)))

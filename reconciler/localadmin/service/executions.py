@@ -7,7 +7,8 @@ CreateExecution validates in flyteadmin's order (project, domain, name, project 
 resource type, inputs), loads the launch plan (its ACTIVE state does not matter), computes the inputs against
 ``closure.expected_inputs`` (``execution_inputs.py``), keeps ``metadata.mode``/``scheduled_at`` as sent, sets
 the principal to "" (auth is off), resolves max parallelism / security context / labels (request > launch plan
-> WORKFLOW_EXECUTION_CONFIG attribute > platform default) and stores phase UNDEFINED with a phase plan.
+> WORKFLOW_EXECUTION_CONFIG attribute > platform default; labels: the request's, else the launch plan's) and
+stores phase UNDEFINED with a phase plan (FAILED with a SYSTEM error under the ``no_cluster`` testing aid).
 
 Deliberate differences from flyteadmin:
 - A duplicate execution name answers ALREADY_EXISTS ``value with matching already exists (duplicate key value
@@ -16,7 +17,6 @@ Deliberate differences from flyteadmin:
 - Phases advance without propeller (see lifecycle.py); Terminate's ABORTING ends in ABORTED by itself.
 - GetExecutionData returns the literal maps inline (``full_inputs``/``full_outputs``); there is no blob
   store, so the ``inputs``/``outputs`` URL blobs are empty. Successful executions have empty outputs.
-- ``execution_tag.*`` filters join tags on project, domain and name (flyteadmin joins on the name only).
 - A cluster-assignment or concurrency policy in the request or launch plan is stored but not enforced.
 - ListNodeExecutions always answers an empty list (node executions exist only through propeller events).
 
@@ -34,11 +34,11 @@ import grpc
 from flyteidl.admin import common_pb2, event_pb2, execution_pb2, node_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 
-from reconciler.localadmin.executions import lifecycle
+from reconciler.localadmin.executions import flytegen, lifecycle
 from reconciler.localadmin.executions import targets as execution_targets
 from reconciler.localadmin.executions.inputs import compute_inputs, go_text, validate_literal_map
 from reconciler.localadmin.executions.listing import list_executions
-from reconciler.localadmin.service import filters, projects
+from reconciler.localadmin.service import entities, filters, projects
 from reconciler.localadmin.service.attributes import WORKFLOW_EXECUTION_CONFIG, effective_attributes
 from reconciler.localadmin.service.status import AdminStatusError
 from reconciler.localadmin.store import executions as store
@@ -114,9 +114,23 @@ class ExecutionsMixin:
     def CreateExecution(self, request: execution_pb2.ExecutionCreateRequest,
                         context: grpc.ServicerContext) -> execution_pb2.ExecutionCreateResponse:
         inputs = request.inputs if len(request.inputs.literals) else request.spec.inputs
+        self._single_task_entities(request)
         with self.db.write() as conn:
             ident = self._create(conn, request, inputs, source_row=None)
         return execution_pb2.ExecutionCreateResponse(id=ident)
+
+    def _single_task_entities(self, request: execution_pb2.ExecutionCreateRequest) -> None:
+        """For a task launch in an active project, the ``.flytegen`` workflow and launch plan (flytegen.py)."""
+        reference = request.spec.launch_plan
+        if reference.resource_type != identifier_pb2.TASK or not request.project or not request.domain:
+            return
+        with self.db.read() as conn:
+            try:
+                projects.validate_project_and_domain(conn, request.project, request.domain)
+                task = entities.load_task(conn, reference)
+            except AdminStatusError:
+                return  # _create answers with flyteadmin's error for this request
+        flytegen.ensure(self, task)
 
     def _create(self, conn: sqlite3.Connection, request: execution_pb2.ExecutionCreateRequest,
                 user_inputs: literals_pb2.LiteralMap,
@@ -145,21 +159,32 @@ class ExecutionsMixin:
         name = request.name or generate_name()
         ident = identifier_pb2.WorkflowExecutionIdentifier(project=request.project, domain=request.domain,
                                                            name=name)
+        spec = self._stored_spec(conn, request, target)
+        # flyteadmin writes the label rows first, outside any transaction (§0.4): on a duplicate name
+        # they stay behind and the execution insert then fails.
+        store.insert_tags(conn, ident, request.spec.labels.values, request.spec.tags)
         if store.load(conn, request.project, request.domain, name) is not None:
-            # Deliberately no side effect on the existing execution (see the module docstring).
+            # Keep the tag rows although the call fails (they were never in flyteadmin's transaction);
+            # no other side effect on the existing execution (see the module docstring).
+            conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
             raise AdminStatusError(grpc.StatusCode.ALREADY_EXISTS,
                                    "value with matching already exists (duplicate key value violates unique "
                                    'constraint "executions_pkey")')
-        spec = self._stored_spec(conn, request, target)
         now = self._now()
         plan = lifecycle.make_plan(self._lifecycle(), created_at=now, project=request.project,
                                    domain=request.domain, name=name, labels=dict(spec.labels.values),
                                    mode=spec.metadata.mode)
         closure = execution_pb2.ExecutionClosure(phase=lifecycle.UNDEFINED, workflow_id=target.workflow_id)
-        closure.created_at.FromNanoseconds(int(now * 1e9))
-        closure.updated_at.FromNanoseconds(int(now * 1e9))
+        stamp = store.micros(now)
+        closure.created_at.FromMicroseconds(stamp)
+        closure.updated_at.FromMicroseconds(stamp)
         closure.state_change_details.state = ACTIVE
-        closure.state_change_details.occurred_at.FromNanoseconds(int(now * 1e9))
+        closure.state_change_details.occurred_at.FromMicroseconds(stamp)
+        if getattr(self.config, "no_cluster", False):
+            plan = lifecycle.failed_at_creation(now)
+            closure.phase = lifecycle.FAILED  # type: ignore[assignment]
+            closure.error.CopyFrom(no_cluster_error(request.project, request.domain))
         store.insert(conn, execution_id=ident, spec=spec, closure=closure, inputs=computed,
                      user_inputs=user_inputs, plan=plan, launch_entity=target.launch_entity,
                      workflow_id=target.workflow_id, source_execution_id=source_row,
@@ -184,14 +209,20 @@ class ExecutionsMixin:
                 if candidate is not None and _has_run_as(candidate):
                     spec.security_context.CopyFrom(candidate)
                     break
+        spec.security_context.run_as.SetInParent()  # stored as `run_as: {}` when nothing resolved (§11)
         if not spec.labels.values:
-            source = lp_spec.labels.values or (wec.labels.values if wec else {})
-            spec.labels.values.update(source)
-        for key, value in projects.project_labels(conn, request.project).items():
-            spec.labels.values.setdefault(key, value)
+            # The request's labels replace the launch plan's (no merge); project labels go only to the
+            # object sent to the cluster, never into the stored spec (behaviour §11).
+            spec.labels.values.update(lp_spec.labels.values)
         if not spec.annotations.values:
             spec.annotations.values.update(lp_spec.annotations.values
                                            or (wec.annotations.values if wec else {}))
+        # resolveStringMap: the configured limits apply to the resolved maps (0: unlimited).
+        for what, values, limit in (("labels", spec.labels.values, getattr(self.config, "max_label_entries", 0)),
+                                    ("annotations", spec.annotations.values,
+                                     getattr(self.config, "max_annotation_entries", 0))):
+            if limit and len(values) > limit:
+                raise _invalid(f"{what} has too many entries [{len(values)} > {limit}]")
         if not spec.raw_output_data_config.output_location_prefix:
             prefix = lp_spec.raw_output_data_config.output_location_prefix or (
                 wec.raw_output_data_config.output_location_prefix if wec else "")
@@ -283,7 +314,7 @@ class ExecutionsMixin:
             closure = execution_pb2.ExecutionClosure()
             closure.ParseFromString(row["closure"])
             closure.phase = lifecycle.ABORTING  # type: ignore[assignment]
-            closure.updated_at.FromNanoseconds(int(now * 1e9))
+            closure.updated_at.FromMicroseconds(store.micros(now))
             closure.abort_metadata.cause = request.cause
             closure.abort_metadata.principal = ""
             requested = row["abort_requested"] if row["abort_requested"] is not None else now
@@ -305,7 +336,7 @@ class ExecutionsMixin:
             closure = execution_pb2.ExecutionClosure()
             closure.ParseFromString(row["closure"])
             closure.state_change_details.state = request.state
-            closure.state_change_details.occurred_at.FromNanoseconds(int(now * 1e9))
+            closure.state_change_details.occurred_at.FromMicroseconds(store.micros(now))
             closure.state_change_details.principal = ""
             conn.execute("UPDATE executions SET state = ?, closure = ? WHERE id = ?",
                          (request.state, closure.SerializeToString(deterministic=True), row["id"]))
@@ -343,6 +374,15 @@ class ExecutionsMixin:
                                                            name=name, spec=spec, inputs=user_inputs)
             ident = self._create(conn, request, user_inputs, source_row=row["id"])
         return execution_pb2.ExecutionCreateResponse(id=ident)
+
+
+def no_cluster_error(project: str, domain: str) -> Any:
+    """The closure.error flyteadmin stores when it cannot create the workflow on its cluster (§6.2 step 9)."""
+    from flyteidl.core import execution_pb2 as core_execution_pb2
+
+    return core_execution_pb2.ExecutionError(
+        code="Internal", kind=core_execution_pb2.ExecutionError.SYSTEM,
+        message=f'failed to create workflow in propeller namespaces "{project}-{domain}" not found')
 
 
 def _has_run_as(context: Any) -> bool:

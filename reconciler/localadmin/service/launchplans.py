@@ -76,6 +76,8 @@ def load_launch_plan(conn: sqlite3.Connection, ident: identifier_pb2.Identifier,
 
 def validate_cron(expression: str) -> None:
     if (error := schedules.cron_error(expression)) is not None:
+        if schedules.panics(error):
+            raise AdminStatusError(grpc.StatusCode.INTERNAL, "")
         raise invalid(f"Invalid cron expression: {error}")
 
 

@@ -27,6 +27,12 @@ class LocalAdminConfig:
     domains: tuple[str, ...] = projects.DEFAULT_DOMAINS
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
     clock: Callable[[], float] = time.time
+    # Testing aid (``Aids.no_cluster``): behave as an Admin whose cluster is unreachable, storing every
+    # new execution FAILED with a SYSTEM error while CreateExecution still answers OK.
+    no_cluster: bool = False
+    # flyteadmin's registration.maxLabelEntries / maxAnnotationEntries: 0 (the default) is unlimited.
+    max_label_entries: int = 0
+    max_annotation_entries: int = 0
 
 
 class LocalAdminServicer(projects.ProjectsMixin, entities.EntitiesMixin, launchplans.LaunchPlansMixin,

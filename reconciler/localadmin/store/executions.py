@@ -3,8 +3,9 @@
 The ``executions`` table uses flyteadmin's column names (``execution_project``, ``execution_name``,
 ``phase`` as the enum name, ``mode`` and ``state`` as ints, ``execution_created_at``…) so that list filters
 written for real Flyte Admin work unchanged. Labels are stored as ``execution_tags`` (key, value), as
-flyteadmin does, for ``execution_tag.key|value`` filters. Private columns (``plan_*``, ``abort_requested``,
-``inputs``/``user_inputs`` as serialized literal maps) hold what a cluster would otherwise own.
+flyteadmin does, for ``execution_tag.key|value`` filters (from the request's labels and tags only).
+Private columns (``plan_*``, ``abort_requested``, ``inputs``/``user_inputs`` as serialized literal maps)
+hold what a cluster would otherwise own.
 
 ``refresh`` applies ``lifecycle.observe`` to a row at ``now`` and persists a phase change into the row and
 its closure, so reads, lists and phase filters all see the same, monotonic phase.
@@ -14,6 +15,7 @@ This module never validates requests and never raises gRPC errors.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from flyteidl.admin import execution_pb2
@@ -87,10 +89,15 @@ _INSERT_COLUMNS = (
     "workflow_id", "task_id", "phase", "closure", "spec", "execution_created_at", "execution_updated_at",
     "mode", "source_execution_id", "cluster", "state", "launch_entity", "lp_project", "lp_domain", "lp_name",
     "lp_version", "wf_project", "wf_domain", "wf_name", "wf_version", "inputs", "user_inputs", "plan_created",
-    "plan_queued", "plan_running", "plan_ends", "plan_outcome")
+    "plan_queued", "plan_running", "plan_ends", "plan_outcome", "error_kind", "error_code")
 _INSERT_MARKS = ", ".join("?" * len(_INSERT_COLUMNS))
 _TERMINAL_NAMES = tuple(lifecycle.phase_name(p) for p in sorted(lifecycle.TERMINAL_PHASES))
 SIMULATED_ERROR_CODE = "SimulatedFailure"
+
+
+def micros(ts: float) -> int:
+    """Epoch microseconds: Postgres keeps timestamps to the microsecond, so Admin's answers never carry more."""
+    return round(ts * 1_000_000)
 
 
 def iso(ts: float) -> str:
@@ -122,14 +129,35 @@ def insert(conn: sqlite3.Connection, *, execution_id: identifier_pb2.WorkflowExe
          closure.state_change_details.state, launch_entity, lp.project, lp.domain, lp.name, lp.version,
          workflow_id.project, workflow_id.domain, workflow_id.name, workflow_id.version,
          inputs.SerializeToString(deterministic=True), user_inputs.SerializeToString(deterministic=True),
-         plan.created_at, plan.queued_at, plan.running_at, plan.ends_at, plan.outcome))
-    # Labels become tags, one per key (flyteadmin also adds deprecated spec.tags with an empty value).
-    tags = dict.fromkeys(spec.tags, "") | dict(spec.labels.values)
+         plan.created_at, plan.queued_at, plan.running_at, plan.ends_at, plan.outcome,
+         core_execution_pb2.ExecutionError.ErrorKind.Name(closure.error.kind) if closure.HasField("error") else None,
+         closure.error.code if closure.HasField("error") else None))
+
+
+def insert_tags(conn: sqlite3.Connection, execution_id: identifier_pb2.WorkflowExecutionIdentifier,
+                labels: Mapping[str, str], tags: Sequence[str]) -> None:
+    """The filterable label rows of a new execution: one per request label ``key=value`` and one per
+    deprecated ``spec.tags`` entry (empty value); never the launch plan's or project's labels.
+
+    Written before the execution row, as flyteadmin does outside its transaction: a create that then
+    fails ALREADY_EXISTS leaves them behind. One INSERT statement in flyteadmin, so all or nothing:
+    if any row exists already (the same key on the same execution id), none is written.
+    """
+    rows = dict.fromkeys(tags, "") | dict(labels)
+    if not rows:
+        return
+    keys = sorted(rows)
+    marks = ", ".join("?" for _ in keys)
+    taken = conn.execute(
+        f"SELECT 1 FROM execution_tags WHERE execution_project = ? AND execution_domain = ? AND execution_name = ?"
+        f" AND key IN ({marks}) LIMIT 1", (execution_id.project, execution_id.domain, execution_id.name, *keys),
+    ).fetchone()
+    if taken is not None:
+        return
     conn.executemany(
-        "INSERT OR REPLACE INTO execution_tags (execution_project, execution_domain, execution_name, key,"
-        " value) VALUES (?, ?, ?, ?, ?)",
-        [(execution_id.project, execution_id.domain, execution_id.name, k, v)
-         for k, v in sorted(tags.items())])
+        "INSERT INTO execution_tags (execution_project, execution_domain, execution_name, key, value)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [(execution_id.project, execution_id.domain, execution_id.name, k, rows[k]) for k in keys])
 
 
 def load(conn: sqlite3.Connection, project: str, domain: str, name: str) -> sqlite3.Row | None:
@@ -159,15 +187,15 @@ def refresh(conn: sqlite3.Connection, row: sqlite3.Row, now: float,
     closure = parse_blob(row["closure"], execution_pb2.ExecutionClosure)
     assert isinstance(closure, execution_pb2.ExecutionClosure)
     closure.phase = seen.phase  # type: ignore[assignment]
-    closure.updated_at.FromNanoseconds(int(seen.since * 1e9))
+    closure.updated_at.FromMicroseconds(micros(seen.since))
     started = None
     if seen.started_at is not None:
-        closure.started_at.FromNanoseconds(int(seen.started_at * 1e9))
+        closure.started_at.FromMicroseconds(micros(seen.started_at))
         started = iso(seen.started_at)
     duration = 0.0
     if seen.ended_at is not None and seen.started_at is not None:
         duration = seen.ended_at - seen.started_at
-        closure.duration.FromNanoseconds(int(duration * 1e9))
+        closure.duration.FromMicroseconds(micros(seen.ended_at) - micros(seen.started_at))
     error_kind = error_code = None
     if seen.phase == lifecycle.FAILED:
         closure.error.CopyFrom(core_execution_pb2.ExecutionError(

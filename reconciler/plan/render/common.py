@@ -19,6 +19,7 @@ from reconciler.plan.model import Plan
 
 TOOL_NAME = "flyte-reconciler"
 NO_CHANGES = "No changes. Live state matches the manifests."
+NO_CHANGES_BUT_BACKFILLS = "No changes to apply, but a backfill did not succeed (see below)."
 
 # Human labels for the closed set of action types; an unknown (future) type falls back to its name.
 _LABELS = {
@@ -209,3 +210,37 @@ def yaml_lines(value: Any, indent: int = 0) -> list[str]:
                 lines.append(f"{pad}- {inline(item)}")
         return lines
     return [pad + inline(value)]
+
+
+@dataclass(frozen=True)
+class BackfillTrouble:
+    """A backfill that ended failed or stopped: its counts and each failed run with Admin's error."""
+
+    address: str
+    status: str
+    headline: str
+    runs: tuple[str, ...]  # "<run> <PHASE>: <kind> <code>: <message>"
+    more: int  # failed runs not listed
+
+
+def failure_line(failure: dict[str, Any]) -> str:
+    """``<run> <PHASE>: <kind> <code>: <message>`` for one failed run of a backfill's progress."""
+    error = failure.get("error")
+    why = " ".join(p for p in (error["kind"], error["code"]) if p) + f": {error['message']}" if error else \
+        "no error reported by Admin"
+    return f"{failure['run']} {failure['phase']}: {why}"
+
+
+def backfill_troubles(plan: Plan) -> list[BackfillTrouble]:
+    """Backfills needing attention, in address order (the plan's ``backfills`` progress, read only)."""
+    troubles = []
+    for address in plan.unsuccessful_backfills:
+        p = plan.backfills[address]
+        headline = (f"{p['status']}: {p['succeeded']} of {p['total']} runs succeeded, {p['failed']} failed"
+                    + (f", {p['aborted']} aborted" if p.get("aborted") else "")
+                    + (f", {p['running']} still running" if p.get("running") else "")
+                    + (f", {p['pending']} not launched" if p.get("pending") else ""))
+        runs = [failure_line(failure) for failure in p.get("failures", [])]
+        troubles.append(BackfillTrouble(address, p["status"], headline, tuple(runs),
+                                        int(p.get("failures_not_shown", 0))))
+    return troubles

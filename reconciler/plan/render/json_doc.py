@@ -84,6 +84,10 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "summary": plan.summary(),
         "warnings": list(plan.warnings),
         "has_changes": plan.has_changes,
+        # Progress per backfill, with each failed run's Admin error; "needs_attention" is what
+        # `plan --detailed-exitcode` reports as 2 (changes, or a backfill that failed or stopped).
+        "backfills": {address: dict(progress) for address, progress in sorted(plan.backfills.items())},
+        "needs_attention": plan.needs_attention,
     }
 
 

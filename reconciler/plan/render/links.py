@@ -1,7 +1,7 @@
 """Links into the Flyte console for the objects a plan mentions.
 
 ``ConsoleLinks(base_url)`` builds URLs; ``default_console_url(endpoint)`` derives the console's
-base URL from an Admin endpoint (the console is normally served by the same host). Pure string
+base URL from an Admin endpoint only where the console is served by the same host (TLS on 443). Pure string
 work: this module never contacts anything.
 """
 
@@ -64,11 +64,13 @@ class ConsoleLinks:
 
 
 def default_console_url(endpoint: str | None, *, insecure: bool | None = None) -> str | None:
-    """``https://<host>[:port]`` for an Admin endpoint such as ``dns:///flyte.example.com:443``.
+    """``https://<host>`` for an Admin endpoint served with TLS on port 443, else ``None``.
 
-    Plain ``http`` for local hosts or when ``insecure`` is true; port 443 (https) and 80 (http) are
-    left out. ``None`` for endpoints without a console (the embedded sandbox admin, unix sockets).
-    Raises ``ValueError`` for an endpoint that names no host.
+    Only there is the console reliably beside Admin: flytekit derives ``https://HOST/console`` from such
+    an endpoint the same way. A plaintext, local or other-port endpoint (``127.0.0.1:28089``, a
+    port-forward, the embedded admin) has no console at that address, and a link built from it would
+    lead nowhere: set ``consoleUrl`` (or ``FLYTE_PLATFORM_CONSOLE_ENDPOINT``) instead. An endpoint that
+    names no host raises ``ValueError``.
     """
     if endpoint is None or not endpoint.strip():
         return None
@@ -92,13 +94,8 @@ def default_console_url(endpoint: str | None, *, insecure: bool | None = None) -
                          "set the console URL explicitly")
     host, port = parsed["host"], parsed["port"]
     local = host.strip("[]") in _LOCAL_HOSTS
-    if scheme in ("http", "https"):
-        secure = scheme == "https"
-    elif insecure is not None:
-        secure = not insecure
-    else:
-        secure = not local
-    web = "https" if secure else "http"
-    default_port = "443" if secure else "80"
-    suffix = f":{port}" if port and port != default_port else ""
-    return f"{web}://{host}{suffix}"
+    if scheme in ("http", "grpc") or insecure or (insecure is None and local):
+        return None  # plaintext: no console at this address
+    if port not in (None, "443"):
+        return None
+    return f"https://{host}"

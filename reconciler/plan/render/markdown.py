@@ -16,8 +16,10 @@ from reconciler.plan.actions import Action
 from reconciler.plan.model import Plan
 from reconciler.plan.render.common import (
     NO_CHANGES,
+    NO_CHANGES_BUT_BACKFILLS,
     TOOL_NAME,
     Block,
+    backfill_troubles,
     blocks,
     field_lines,
     inline,
@@ -154,6 +156,19 @@ def _warnings(plan: Plan) -> list[str]:
     return ["### Warnings", "", *(f"- {_text(w)}" for w in plan.warnings), ""]
 
 
+def _backfills(plan: Plan) -> list[str]:
+    troubles = backfill_troubles(plan)
+    if not troubles:
+        return []
+    lines = ["### Backfills that did not succeed", ""]
+    for trouble in troubles:
+        lines.append(f"- {_code(trouble.address)}: {_text(trouble.headline)}")
+        lines.extend(f"  - {_text(run)}" for run in trouble.runs)
+        if trouble.more:
+            lines.append(f"  - … and {trouble.more} more failed run(s)")
+    return [*lines, ""]
+
+
 def _heading(plan: Plan, title: str) -> str:
     if not plan.has_changes:
         return f"## {_text(title)}: no changes"
@@ -165,7 +180,7 @@ def markdown_document(plan: Plan, *, title: str = DEFAULT_TITLE, links: ConsoleL
     """The whole plan as one Markdown document (not split)."""
     lines = [_heading(plan, title), "", _context_line(plan), ""]
     if not plan.has_changes:
-        lines.extend([NO_CHANGES, ""])
+        lines.extend([NO_CHANGES_BUT_BACKFILLS if plan.unsuccessful_backfills else NO_CHANGES, ""])
     else:
         lines.extend([*_summary_table(plan), ""])
         groups = blocks(plan)
@@ -182,6 +197,7 @@ def markdown_document(plan: Plan, *, title: str = DEFAULT_TITLE, links: ConsoleL
             lines.extend(["### Changes", ""])
             for block in rest:
                 lines.extend(_block_section(block, links))
+    lines.extend(_backfills(plan))
     lines.extend(_unmanaged(plan))
     lines.extend(_warnings(plan))
     if plan.resolved:

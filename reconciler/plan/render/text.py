@@ -12,7 +12,9 @@ from reconciler.plan.actions import Action
 from reconciler.plan.model import Plan
 from reconciler.plan.render.common import (
     NO_CHANGES,
+    NO_CHANGES_BUT_BACKFILLS,
     Block,
+    backfill_troubles,
     blocks,
     display_symbol,
     field_lines,
@@ -118,7 +120,9 @@ def render_text(plan: Plan, *, color: bool = False, links: ConsoleLinks | None =
     paint = _Paint(color)
     lines = _header(plan)
     lines.append("")
-    if not plan.actions:
+    if not plan.actions and plan.unsuccessful_backfills:
+        lines.append(paint("warn", NO_CHANGES_BUT_BACKFILLS))
+    elif not plan.actions:
         lines.append(paint("+", NO_CHANGES) if color else NO_CHANGES)
         if plan.in_sync:
             lines.append(_in_sync(len(plan.in_sync), other=False))
@@ -136,6 +140,14 @@ def render_text(plan: Plan, *, color: bool = False, links: ConsoleLinks | None =
                 lines.extend(_block_lines(block, paint, links))
         if plan.in_sync:
             lines.extend(["", _in_sync(len(plan.in_sync), other=True)])
+    troubles = backfill_troubles(plan)
+    if troubles:
+        lines.extend(["", paint("bold", "Backfills that did not succeed:")])
+        for trouble in troubles:
+            lines.append(f"  {paint('-', '!')} {trouble.address}  {trouble.headline}")
+            lines.extend(f"      {run}" for run in trouble.runs)
+            if trouble.more:
+                lines.append(f"      … and {plural(trouble.more, 'more failed run')}")
     if plan.unmanaged:
         lines.extend(["", paint("bold", "Unmanaged objects (in the managed scope, not in the manifests):")])
         width = max(len(u.address) for u in plan.unmanaged)

@@ -47,8 +47,8 @@ CPU, GPU, MEM = tasks_pb2.Resources.CPU, tasks_pb2.Resources.GPU, tasks_pb2.Reso
 @pytest.mark.parametrize(("request_", "message"), [
     (task_request(None, task_template()), "missing id"),
     (task_request(ident(WORKFLOW, "t"), task_template()),
-     f'unexpected resource type workflow for identifier [resource_type: WORKFLOW project: "{P}" domain: "{D}" '
-     'name: "t" version: "v1"], expected task instead'),
+     f'unexpected resource type workflow for identifier [resource_type:WORKFLOW project:"{P}" domain:"{D}" '
+     'name:"t" version:"v1"], expected task instead'),  # Go protobuf text, as flyteadmin prints %v
     (task_request(ident(TASK, "t", version=""), task_template()), "missing version"),
     (task_request(ident(TASK, "t", project="nope"), task_template()),
      "failed to validate that project [nope] and domain [development] are registered, err: [project [nope] not found]"),

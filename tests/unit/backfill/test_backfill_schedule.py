@@ -153,12 +153,12 @@ def test_iteration_is_lazy() -> None:
 
 
 @pytest.mark.parametrize(("schedule", "message"), [
-    ({"cron": "0 0 * * * *"}, "has 6 fields; Admin accepts exactly 5"),
+    ({"cron": "0 0 * * * *"}, "has 6 fields: Flyte Admin rejects AWS/Quartz"),
     ({"cron": "0 0 *"}, "has 3 fields"),
-    ({"cron": "@fortnightly"}, "unknown cron descriptor '@fortnightly'"),
+    ({"cron": "@fortnightly"}, "unknown descriptor '@fortnightly'"),
     ({"cron": "61 0 * * *"}, "invalid cron expression"),
     ({"cron": "0 0 30 2 *"}, "never matches"),
-    ({"cron": "TZ=Mars/Olympus 0 0 * * *"}, "unknown time zone 'Mars/Olympus'"),
+    ({"cron": "TZ=Mars/Olympus 0 0 * * *"}, "unknown timezone 'Mars/Olympus'"),
     ({"cron": "@every 6 hours"}, "cannot read the @every duration"),
     ({"cron": "@every 0s"}, "is not positive"),
     ({"rate": {"value": 0, "unit": "hour"}}, "positive whole number"),
@@ -175,3 +175,12 @@ def test_naive_times_and_unknown_zones_are_refused() -> None:
         kickoff_times({"cron": "@daily"}, dt.datetime(2024, 1, 1), t(2024, 1, 2))
     with pytest.raises(PlanError, match="unknown time zone 'Nowhere'"):
         kickoff_times({"cron": "@daily"}, t(2024, 1, 1), t(2024, 1, 2), "Nowhere")
+
+
+def test_cron_quirks_admin_accepts_are_backfilled_as_admin_reads_them() -> None:
+    # Empty list items are dropped ("0 0 ,1 * *" is the 1st of the month); "*-5" is "*".
+    assert kickoff_times({"cron": "0 0 ,1 * *"}, t(2024, 1, 1), t(2024, 3, 1)) == [t(2024, 1, 1), t(2024, 2, 1)]
+    assert len(kickoff_times({"cron": "0 *-5 * * *"}, t(2024, 1, 1), t(2024, 1, 2))) == 24
+    assert kickoff_times({"cron": "0 0 , * *"}, t(2024, 1, 1), t(2024, 3, 1)) == []  # never fires
+    assert kickoff_times({"cron": "TZ= 0 6 * * *"}, t(2024, 1, 1), t(2024, 1, 2), "Europe/Berlin") == [
+        t(2024, 1, 1, 6)]  # "TZ=" alone is UTC in Go

@@ -74,7 +74,7 @@ def test_cron_accepts(good: str) -> None:
     ("0 0 6 * * ?", "AWS/Quartz 6-field"), ("0 6 * *", "4 fields"), ("", "0 fields"),
     ("61 * * * *", "minute 61 is out of range 0-59"), ("0 24 * * *", "hour 24"), ("0 0 0 * *", "day of month 0"),
     ("0 0 1 13 *", "month 13"), ("0 0 * * 7", "day of week 7"), ("@fortnightly", "unknown descriptor"),
-    ("@every", "unknown descriptor"), ("@every forever", "unknown descriptor"), ("*/0 * * * *", "step"),
+    ("@every", "unknown descriptor"), ("@every forever", "not a Go duration"), ("*/0 * * * *", "step"),
     ("5-1 * * * *", "starts after it ends"), ("0 0 L * *", "day of month field has 'L'"),
     ("TZ=Nowhere/City 0 6 * * *", "unknown timezone"),
 ])

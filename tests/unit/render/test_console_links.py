@@ -43,18 +43,25 @@ def test_for_address(address: str, page: str | None) -> None:
     ("dns:///flyte.example.com:443", None, "https://flyte.example.com"),
     ("flyte.example.com:443", None, "https://flyte.example.com"),
     ("flyte.example.com", None, "https://flyte.example.com"),
-    ("dns://8.8.8.8/flyte.example.com:8443", None, "https://flyte.example.com:8443"),
+    ("dns:///flyte.example.com", None, "https://flyte.example.com"),
     ("grpcs://flyte.example.com:443", None, "https://flyte.example.com"),
     ("https://flyte.example.com/", None, "https://flyte.example.com"),
-    ("localhost:30080", None, "http://localhost:30080"),
-    ("127.0.0.1:80", None, "http://127.0.0.1"),
-    ("dns:///localhost:8089", None, "http://localhost:8089"),
-    ("flyte.internal:81", True, "http://flyte.internal:81"),
-    ("localhost:8443", False, "https://localhost:8443"),
-    ("[::1]:30080", None, "http://[::1]:30080"),
+    ("localhost:443", False, "https://localhost"),
+    # No console at these addresses: no link rather than one that leads nowhere.
+    ("dns://8.8.8.8/flyte.example.com:8443", None, None),
+    ("flyte.example.com:443", True, None),
+    ("http://flyte.example.com", None, None),
+    ("localhost:30080", None, None),
+    ("127.0.0.1:80", None, None),
+    ("127.0.0.1:28089", None, None),
+    ("dns:///localhost:8089", None, None),
+    ("flyte.internal:81", True, None),
+    ("localhost:8443", False, None),
+    ("[::1]:30080", None, None),
 ])
-def test_default_console_url(endpoint: str, insecure: bool | None, url: str) -> None:
+def test_default_console_url(endpoint: str, insecure: bool | None, url: str | None) -> None:
     assert default_console_url(endpoint, insecure=insecure) == url
+
 
 
 @pytest.mark.parametrize("endpoint", [None, "", "sandbox", "unix:///tmp/admin.sock"])

@@ -13,7 +13,8 @@ from reconciler.plan.render import JSON_FORMAT_VERSION, render_json
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "plan-json.md"
 TOP_KEYS = {"format_version", "tool", "plan_format_version", "manifests_digest", "environment", "endpoint",
-            "resolved", "resource_changes", "unmanaged", "summary", "warnings", "has_changes"}
+            "resolved", "resource_changes", "unmanaged", "summary", "warnings", "has_changes", "backfills",
+            "needs_attention"}
 CHANGE_KEYS = {"address", "type", "name", "project", "domain", "action_type", "reason", "destructive",
                "details", "change"}
 
