@@ -49,16 +49,14 @@ def controller_settings(flags: ControllerFlags, connection: ConnectionFlags, con
     max_deletions = pick("maxDeletions", flags.max_deletions)
     per_env = dict(getattr(section, "environments", None) or {})
     names = list(flags.environments) or list(per_env)
-    known = set(getattr(config, "environments", None) or {})
     environments = []
     if names:
         for name in names:
-            if name not in known and not connection.sandbox and not connection.endpoint:
-                raise ConfigError(f"unknown environment {name!r} (known: {', '.join(sorted(known)) or 'none'})",
-                                  hint="define it under `environments:` in flyte-reconciler.yaml")
+            # Checked against the revision's flyte-reconciler.yaml on every cycle (a git source's file is not
+            # here yet): an unknown name fails the sync with the list of known environments.
             own = per_env.get(name)
             environments.append(EnvironmentSettings(
-                name=name, config_env=name if name in known else None,
+                name=name, config_env=name,
                 sync=(flags.sync or getattr(own, "sync", None) or sync or MANUAL),
                 paused=bool(getattr(own, "paused", False)),
                 max_deletions=_first(flags.max_deletions, getattr(own, "maxDeletions", None), max_deletions,
