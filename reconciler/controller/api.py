@@ -16,7 +16,7 @@ SPARKLINE_SYNCS = 30
 PAGE_SIZE = 500
 
 
-def environment_view(store: StatusStore, name: str, *, console_url: str | None = None) -> dict[str, Any]:
+def environment_view(store: StatusStore, name: str) -> dict[str, Any]:
     state = store.environment(name)
     tally = dict.fromkeys(STATUSES, 0)
     tally.update({k: v for k, v in store.counts(name).items() if k in tally})
@@ -34,7 +34,7 @@ def environment_view(store: StatusStore, name: str, *, console_url: str | None =
         "invalidRevision": state.get("invalidRevision"),
         "lastError": state.get("lastError"),
         "lastSuccessAt": state.get("lastSuccessAt"),
-        "consoleUrl": console_url,
+        "consoleUrl": state.get("consoleUrl"),
         "durations": [s["durationSeconds"] for s in reversed(history) if s.get("durationSeconds") is not None],
     }
 

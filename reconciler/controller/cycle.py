@@ -37,6 +37,7 @@ from reconciler.errors import ManifestError, ReconcilerError, TransientAdminErro
 from reconciler.manifests import LoadedManifests, load_config, load_manifests
 from reconciler.manifests.config import CONFIG_FILE
 from reconciler.plan.model import Plan
+from reconciler.plan.render import default_console_url
 from reconciler.review import desired_bodies
 
 SUCCEEDED = "Succeeded"
@@ -152,6 +153,12 @@ def reconcile(env: EnvironmentRuntime, loaded: LoadedManifests, *, windows: tupl
               parallelism: int = DEFAULT_PARALLELISM) -> SyncOutcome:
     """Plan, apply what policy, pause and windows allow, re-plan after writes; never raises for Admin errors."""
     client, endpoint = env.client(loaded.config)
+    environments = getattr(loaded.config, "environments", None) or {}
+    configured = getattr(environments.get(env.settings.config_env or ""), "consoleUrl", None)
+    try:
+        env.state["consoleUrl"] = configured or default_console_url(endpoint)
+    except ValueError:  # an endpoint naming no host has no console
+        env.state["consoleUrl"] = configured
     selection = Selection(max_deletions=env.settings.max_deletions)
     previous_failures = {a: Failure(**f) for a, f in env.state.get("failures", {}).items()}
 

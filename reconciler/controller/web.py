@@ -154,7 +154,8 @@ class _Handler(BaseHTTPRequestHandler):
                     items, _total = api.objects_view(store, name, status=query.get("status"), text=query.get("q"),
                                                      kind=query.get("kind"),
                                                      limit=int(query.get("limit", 1_000_000)),
-                                                     offset=int(query.get("offset", 0)))
+                                                     offset=int(query.get("offset", 0)),
+                                                     links=api.links_for(store.environment(name).get("consoleUrl")))
                     return self._json(HTTPStatus.OK, items)
                 if rest[2:] == ["syncs"]:
                     return self._json(HTTPStatus.OK, store.syncs(name, limit=int(query.get("limit", 500))))
@@ -168,7 +169,7 @@ class _Handler(BaseHTTPRequestHandler):
                 offset = max(0, int(query.get("offset", 0) or 0))
                 items, total = api.objects_view(store, name, status=query.get("status") or None,
                                                 text=query.get("q") or None, kind=query.get("kind") or None,
-                                                offset=offset)
+                                                offset=offset, links=api.links_for(env["consoleUrl"]))
                 return self._html("environment.html.j2", env=env, objects=items, total=total, offset=offset,
                                   page_size=api.PAGE_SIZE, status=query.get("status", ""), q=query.get("q", ""),
                                   kind=query.get("kind", ""))
@@ -176,7 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
                 item = store.object(name, query["address"])
                 if item is None:
                     return self._send(HTTPStatus.NOT_FOUND, b"no such object\n", "text/plain")
-                return self._html("object.html.j2", env=env, obj=api.object_view(item))
+                return self._html("object.html.j2", env=env,
+                                  obj=api.object_view(item, api.links_for(env["consoleUrl"])))
             if parts[2:] == ["syncs"]:
                 return self._html("syncs.html.j2", env=env, syncs=store.syncs(name, limit=100))
         return self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")

@@ -80,6 +80,7 @@ def test_manual_reports_drift_and_applies_only_on_an_authorised_sync(repo, admin
     set_state(stub, version, active=False)
     drifted = wait_for(lambda: (o := controller.objects("dev")[LP])["status"] == "OutOfSync" and o, "drift reported")
     assert "activeVersions" in drifted["diff"] and version in drifted["diff"]
+    assert drifted["consoleUrl"].endswith("/projects/flytesnacks/domains/development/launchPlans/nightly_report")
     assert active_versions(stub) == []
     assert controller.terminate() == 0
 
