@@ -93,6 +93,7 @@ class EnvironmentRuntime:
     flags: ConnectionFlags
     local_config: str | None = None
     _loaded: tuple[str, LoadedManifests] | None = None
+    _digests: tuple[str, dict[str, str]] | None = None
     _client: tuple[Any, str] | None = None
     _stack: ExitStack = field(default_factory=ExitStack)
     on_rpc: Callable[[str, str], None] | None = None
@@ -127,6 +128,13 @@ class EnvironmentRuntime:
             raise ManifestError([replace(p, file=_relative(p.file, checkout.root)) for p in exc.problems]) from exc
         self._loaded = (checkout.revision, loaded)
         return loaded
+
+    def desired_digests(self, loaded: LoadedManifests) -> dict[str, str]:
+        """Per-address digests of the desired state, computed once per revision (a cycle on an unchanged
+        revision must cost no more than a no-op plan)."""
+        if self._digests is None or self._digests[0] != loaded.digest:
+            self._digests = (loaded.digest, digests(desired_bodies(loaded)))
+        return self._digests[1]
 
     # admin ------------------------------------------------------------------------------------------
     def client(self, config: Any) -> tuple[Any, str]:
@@ -179,7 +187,7 @@ def reconcile(env: EnvironmentRuntime, loaded: LoadedManifests, *, windows: tupl
     env.state["reachable"] = True
     env.state.pop("adminError", None)
 
-    current = digests(desired_bodies(loaded))
+    current = env.desired_digests(loaded)
     changed = changed_addresses(env.state.get("appliedDigests"), current)
     policy = env.settings.sync
     wanted = select_actions(plan, policy=policy, changed=changed, requested=requested)

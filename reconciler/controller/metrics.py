@@ -6,6 +6,7 @@ code, phase), after Flux's ``gotk_reconcile_*`` and Argo CD's ``argocd_app_*``.
 
 from __future__ import annotations
 
+from collections import Counter as Counter_
 from collections.abc import Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -47,20 +48,18 @@ class ControllerMetrics:
         self.admin_rpcs.labels(method=method, code=code).inc()
 
     def set_objects(self, environment: str, statuses: Mapping[str, ObjectStatus]) -> None:
-        counts: dict[tuple[str, str], int] = {}
-        for status in statuses.values():
-            key = (status.kind, status.status)
-            counts[key] = counts.get(key, 0) + 1
-        kinds = {k for k, _ in counts} | {"project"}
-        for kind in kinds:
+        counts: Counter_[tuple[str, str]] = Counter_()
+        phases: Counter_[str] = Counter_()
+        for status in statuses.values():  # one pass: this runs every cycle over every address
+            counts[(status.kind, status.status)] += 1
+            if status.progress is not None:
+                for phase in BACKFILL_PHASES:
+                    phases[phase] += int(status.progress.get(phase, 0))
+        for kind in {k for k, _ in counts} | {"project"}:
             for state in STATUSES:
-                self.objects.labels(environment=environment, kind=kind, status=state).set(counts.get((kind, state), 0))
-        phases = dict.fromkeys(BACKFILL_PHASES, 0)
-        for status in statuses.values():
-            for phase in BACKFILL_PHASES:
-                phases[phase] += int((status.progress or {}).get(phase, 0))
-        for phase, value in phases.items():
-            self.backfill_runs.labels(environment=environment, phase=phase).set(value)
+                self.objects.labels(environment=environment, kind=kind, status=state).set(counts[(kind, state)])
+        for phase in BACKFILL_PHASES:
+            self.backfill_runs.labels(environment=environment, phase=phase).set(phases[phase])
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
