@@ -61,7 +61,11 @@ class ControllerServer(ThreadingHTTPServer):
     def __init__(self, controller: Controller, listen: str) -> None:
         self.controller = controller
         self.templates = _templates()
-        super().__init__(parse_listen(listen), _Handler)
+        try:
+            super().__init__(parse_listen(listen), _Handler)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {listen}: {exc.strerror or exc}",
+                              hint="pick another --listen HOST:PORT (port 0: any free port)") from exc
 
     @property
     def url(self) -> str:
