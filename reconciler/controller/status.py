@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from reconciler.apply import APPLIED, FAILED, ApplyReport
-from reconciler.model.state import kind_of
+from reconciler.model.address import kind_of
 from reconciler.plan.model import Plan
 from reconciler.plan.render.common import blocks, field_lines, inline, label, shown_object, yaml_lines
 

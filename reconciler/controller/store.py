@@ -24,6 +24,8 @@ from reconciler.controller.status import ObjectStatus
 HISTORY = 500
 RUNNING = "Running"
 INTERRUPTED = "Interrupted"
+# A sync still running (or interrupted by kill -9) has no details yet: the same keys, empty.
+_SYNC_DEFAULTS = {"applied": [], "failed": [], "error": None, "trigger": None, "skipped": "", "policy": None}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS environments (name TEXT PRIMARY KEY, data TEXT NOT NULL);
@@ -143,4 +145,4 @@ class StatusStore:
                                     "FROM syncs WHERE environment = ? ORDER BY id DESC LIMIT ?",
                                     (environment, limit)).fetchall()
         return [{"id": r[0], "startedAt": r[1], "durationSeconds": r[2], "result": r[3], "revision": r[4],
-                 "actionsApplied": r[5], **json.loads(r[6])} for r in rows]
+                 "actionsApplied": r[5], **_SYNC_DEFAULTS, **json.loads(r[6])} for r in rows]
