@@ -25,7 +25,8 @@ HISTORY = 500
 RUNNING = "Running"
 INTERRUPTED = "Interrupted"
 # A sync still running (or interrupted by kill -9) has no details yet: the same keys, empty.
-_SYNC_DEFAULTS = {"applied": [], "failed": [], "error": None, "trigger": None, "skipped": "", "policy": None}
+_SYNC_DEFAULTS: dict[str, Any] = {"applied": [], "failed": [], "error": None, "trigger": None, "skipped": "",
+                                  "policy": None}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS environments (name TEXT PRIMARY KEY, data TEXT NOT NULL);
