@@ -45,6 +45,9 @@ FAILED_RESULT = "Failed"
 INTERRUPTED = "Interrupted"
 
 
+STOPPING = "the controller is stopping"
+
+
 class SyncInterrupted(ReconcilerError):
     """The controller is stopping: writes not yet started are not started."""
 
@@ -204,7 +207,7 @@ def reconcile(env: EnvironmentRuntime, loaded: LoadedManifests, *, windows: tupl
     if wanted:
         def handle(writer: Any, action: Any) -> None:
             if stopping():
-                raise SyncInterrupted("the controller is stopping")
+                raise SyncInterrupted(STOPPING)
             DEFAULT_HANDLER(writer, action)
 
         from reconciler.admin.writes import AdminWriter
@@ -220,8 +223,7 @@ def reconcile(env: EnvironmentRuntime, loaded: LoadedManifests, *, windows: tupl
             except ReconcilerError as exc:  # the writes happened; the status waits for the next cycle
                 return SyncOutcome(FAILED_RESULT, plan, env.statuses, report, str(exc), observe_s, apply_s)
 
-    interrupted = report is not None and any(r.status == FAILED and "stopping" in (r.error or "")
-                                             for r in report.results)
+    interrupted = report is not None and any(r.status == FAILED and r.error == STOPPING for r in report.results)
     failures = failures_after(_without_interruptions(report), previous_failures, now_iso())
     statuses = object_statuses(plan, failures)
     env.state["failures"] = {a: vars(f) for a, f in failures.items()
@@ -247,7 +249,7 @@ def _without_interruptions(report: ApplyReport | None) -> ApplyReport | None:
     if report is None:
         return None
     return ApplyReport([r for r in report.results
-                        if not (r.status == FAILED and "stopping" in (r.error or "")) and r.status != NOT_ATTEMPTED])
+                        if not (r.status == FAILED and r.error == STOPPING) and r.status != NOT_ATTEMPTED])
 
 
 def summary_counts(statuses: dict[str, ObjectStatus]) -> dict[str, int]:

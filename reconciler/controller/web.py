@@ -128,6 +128,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
+        try:
+            self._get()
+        except ValueError:  # a malformed query (offset=abc): the client's mistake, not a crash
+            self._json(HTTPStatus.BAD_REQUEST, {"error": "malformed request"})
+
+    def _get(self) -> None:
         url = urlsplit(self.path)
         path, query = url.path.rstrip("/") or "/", {k: v[-1] for k, v in parse_qs(url.query).items()}
         if path == "/healthz":

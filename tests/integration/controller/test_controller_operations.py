@@ -53,6 +53,10 @@ def test_probes_and_metrics_with_a_directory_source_on_the_sandbox(tmp_path, sta
     wait_for(lambda: controller.request("GET", "/readyz")[0] == 200, "readiness after the first sync")
     wait_for(lambda: controller.objects("sandbox")["launchplan/flytesnacks/development/report_00"]["status"]
              == "Synced", "the directory to be applied")
+    assert controller.request("GET", "/api/v1/environments/sandbox/objects?offset=abc")[0] == 400
+    assert controller.request("GET", "/api/v1/environments/nope/objects")[0] == 404
+    assert controller.request("POST", "/api/v1/environments/nope/sync", b"",
+                              {"Authorization": "Bearer test-write-token-0123456789"})[0] == 404
     status, metrics = controller.request("GET", "/metrics")
     text = metrics.decode()
     assert status == 200
