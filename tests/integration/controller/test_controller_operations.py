@@ -23,7 +23,22 @@ from tests.integration.controller.manifests import PROJECT, active_versions, lau
 pytestmark = pytest.mark.integration
 
 
-def _directory(root: Path, admin_address: str | None, launch_plans: int = 1) -> Path:
+BACKFILL = """\
+apiVersion: flyte-reconciler/v1
+kind: LaunchPlan
+metadata: {project: flytesnacks, domain: development, name: nightly}
+spec:
+  workflow: {name: reports.daily_report, version: v1}
+  schedule: {cron: "0 6 * * *", kickoffTimeInput: run_date}
+---
+apiVersion: flyte-reconciler/v1
+kind: Backfill
+metadata: {project: flytesnacks, domain: development, name: ten}
+spec: {launchPlan: nightly, from: 2024-01-01T00:00:00Z, to: 2024-01-11T00:00:00Z, parallelism: 10}
+"""
+
+
+def _directory(root: Path, admin_address: str | None, launch_plans: int = 1, backfill: bool = False) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     config = (config_yaml(admin_address) if admin_address
               else "scope: {projects: [flytesnacks], domains: [development]}\n")
@@ -31,7 +46,15 @@ def _directory(root: Path, admin_address: str | None, launch_plans: int = 1) -> 
     (root / "project.yaml").write_text(PROJECT)
     text = "---\n".join(launch_plan(100, name=f"report_{i:02d}") for i in range(launch_plans))
     (root / "lps.yaml").write_text(textwrap.dedent(text))
+    if backfill:
+        (root / "backfill.yaml").write_text(BACKFILL)
     return root
+
+
+def _executions(stub) -> list[str]:
+    response = stub.ListExecutions(common_pb2.ResourceListRequest(
+        id=common_pb2.NamedEntityIdentifier(project="flytesnacks", domain="development"), limit=1000))
+    return [e.id.name for e in response.executions]
 
 
 def _all_launch_plans(stub) -> list[str]:
@@ -101,7 +124,7 @@ def test_stopping_in_the_middle_of_a_sync_then_restarting_converges(tmp_path, st
     count = 24
     with _slow_admin(tmp_path) as admin, grpc.insecure_channel(admin.address) as channel:
         stub = AdminServiceStub(channel)
-        source = _directory(tmp_path / "src", admin.address, launch_plans=count)
+        source = _directory(tmp_path / "src", admin.address, launch_plans=count, backfill=True)
         controller = start_controller("--source", str(source), "--env", "dev", "--sync", "auto", "--interval", "1")
         wait_for(lambda: len(_all_launch_plans(stub)) >= 1, "the first writes")
         if how == "sigterm":
@@ -119,6 +142,8 @@ def test_stopping_in_the_middle_of_a_sync_then_restarting_converges(tmp_path, st
                  and again.environment("dev")["counts"]["OutOfSync"] == 0, "convergence after the restart")
         names = _all_launch_plans(stub)
         assert len(names) == count  # one version each: nothing registered twice under another version
+        runs = _executions(stub)
+        assert len(runs) == len(set(runs)) == 10  # every backfill run launched exactly once
         assert _syncs(tmp_path / "wd")[0][1] == "Interrupted"
         assert again.terminate() == 0
 
