@@ -27,7 +27,6 @@ from reconciler.controller.status import (
     OUT_OF_SYNC,
     Failure,
     ObjectStatus,
-    counts,
     failures_after,
     object_statuses,
 )
@@ -250,10 +249,6 @@ def _without_interruptions(report: ApplyReport | None) -> ApplyReport | None:
         return None
     return ApplyReport([r for r in report.results
                         if not (r.status == FAILED and r.error == STOPPING) and r.status != NOT_ATTEMPTED])
-
-
-def summary_counts(statuses: dict[str, ObjectStatus]) -> dict[str, int]:
-    return counts(statuses)
 
 
 def out_of_sync(statuses: dict[str, ObjectStatus]) -> bool:

@@ -26,7 +26,6 @@ from reconciler.manifests.config import CONFIG_FILE
 from reconciler.manifests.discover import SUFFIXES
 
 GIT_TIMEOUT_S = 120.0
-KEEP_SNAPSHOTS = 2
 _USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
 _ASKPASS = """#!/bin/sh
 # Written by flyte-reconciler controller: answers git's credential prompts from the environment.
