@@ -130,10 +130,13 @@ def test_a_bad_commit_is_refused_with_file_and_line_and_nothing_is_written(repo,
     wait_for(lambda: _synced_at(controller, first) and len(active_versions(stub)) == 1, "the first sync")
     before = active_versions(stub)
     bad = repo.commit({"manifests/lp.yaml": launch_plan(500).replace("active: true", "active: true\n  colour: red"),
-                       "manifests/more.yaml": launch_plan(1, name="other_report")}, "bad")
+                       "manifests/more.yaml": launch_plan(1, name="other_report"),
+                       "manifests/hostile.yaml": "# a sandbox escape attempt\nkind: {{ ''.__class__.__mro__ }}\n"},
+                      "bad")
     env = wait_for(lambda: (e := controller.environment("dev"))["invalidRevision"] and e, "the bad revision refused")
     assert env["invalidRevision"]["revision"] == bad
     assert any(e.startswith("manifests/lp.yaml:") and "colour" in e for e in env["invalidRevision"]["errors"]), env
+    assert any(e.startswith("manifests/hostile.yaml:2:") for e in env["invalidRevision"]["errors"]), env
     syncs_before = len(controller.get_json("/api/v1/environments/dev/syncs"))
     wait_for(lambda: len(controller.get_json("/api/v1/environments/dev/syncs")) >= syncs_before + 2, "more cycles")
     assert controller.environment("dev")["revision"] == first  # still reconciling the last good revision
