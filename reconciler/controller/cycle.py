@@ -99,6 +99,10 @@ class EnvironmentRuntime:
     _client: tuple[Any, str] | None = None
     _stack: ExitStack = field(default_factory=ExitStack)
     on_rpc: Callable[[str, str], None] | None = None
+    # Desired-state digests of the last complete sync (what "changed in git" compares against under auto);
+    # kept apart from ``state`` so the large map is written only when it changes.
+    applied: dict[str, str] | None = None
+    applied_changed: bool = False
 
     @property
     def name(self) -> str:
@@ -190,7 +194,7 @@ def reconcile(env: EnvironmentRuntime, loaded: LoadedManifests, *, windows: tupl
     env.state.pop("adminError", None)
 
     current = env.desired_digests(loaded)
-    changed = changed_addresses(env.state.get("appliedDigests"), current)
+    changed = changed_addresses(env.applied, current)
     policy = env.settings.sync
     wanted = select_actions(plan, policy=policy, changed=changed, requested=requested)
     skipped = ""
@@ -228,8 +232,8 @@ def reconcile(env: EnvironmentRuntime, loaded: LoadedManifests, *, windows: tupl
     env.state["failures"] = {a: vars(f) for a, f in failures.items()
                              if a in statuses and statuses[a].status == FAILED_STATUS}
     complete = report is None or report.complete
-    if complete and not skipped and (policy != MANUAL or requested):
-        env.state["appliedDigests"] = current
+    if complete and not skipped and (policy != MANUAL or requested) and env.applied != current:
+        env.applied, env.applied_changed = current, True
     if interrupted:
         result = INTERRUPTED
     elif complete:

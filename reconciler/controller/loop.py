@@ -137,7 +137,7 @@ class Controller:
             state["policy"] = env.sync
             runtime = EnvironmentRuntime(settings=env, state=state, statuses=self.store.objects(env.name),
                                          flags=self.settings.flags, local_config=self.settings.local_config,
-                                         on_rpc=self.metrics.record_rpc)
+                                         on_rpc=self.metrics.record_rpc, applied=self.store.applied(env.name))
             runtime.state["firstSyncDone"] = False  # readiness is per process
             self.envs[env.name] = runtime
             self._due[env.name] = 0.0
@@ -293,6 +293,9 @@ class Controller:
                                data={"applied": applied, "failed": failed, "error": outcome.error,
                                      "trigger": trigger, "skipped": outcome.skipped, "policy": env.settings.sync})
         self._notify(env, outcome, revision)
+        if env.applied_changed and env.applied is not None:
+            self.store.save_applied(env.name, env.applied)
+            env.applied_changed = False
         self.store.save_environment(env.name, env.state)
         self._schedule(env, outcome)
         self._metrics(env, outcome)

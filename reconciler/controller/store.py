@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS syncs (
     duration REAL, result TEXT NOT NULL, revision TEXT, actions_applied INTEGER NOT NULL DEFAULT 0,
     data TEXT NOT NULL DEFAULT '{}');
 CREATE INDEX IF NOT EXISTS syncs_by_environment ON syncs (environment, id);
+CREATE TABLE IF NOT EXISTS applied (environment TEXT PRIMARY KEY, digests TEXT NOT NULL);
 """
 
 
@@ -66,6 +67,16 @@ class StatusStore:
         with self._lock:
             self._db.execute("INSERT INTO environments (name, data) VALUES (?, ?) "
                              "ON CONFLICT (name) DO UPDATE SET data = excluded.data", (name, text))
+
+    def applied(self, name: str) -> dict[str, str] | None:
+        """Per-address desired-state digests of the environment's last complete sync (None before one)."""
+        with self._lock:
+            row = self._db.execute("SELECT digests FROM applied WHERE environment = ?", (name,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def save_applied(self, name: str, digests: Mapping[str, str]) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO applied VALUES (?, ?)", (name, json.dumps(digests)))
 
     # objects ------------------------------------------------------------------------------------------
     def objects(self, environment: str) -> dict[str, ObjectStatus]:
