@@ -20,7 +20,7 @@ from typing import Any
 
 from reconciler.apply import DEFAULT_HANDLER, DEFAULT_PARALLELISM, FAILED, NOT_ATTEMPTED, ApplyReport, apply_plan
 from reconciler.connect import Target, open_admin
-from reconciler.controller.policy import MANUAL, changed_addresses, digests, select_actions
+from reconciler.controller.policy import MANUAL, RESOLVED, changed_addresses, digests, select_actions
 from reconciler.controller.sources import Checkout
 from reconciler.controller.status import (
     FAILED_STATUS,
@@ -139,7 +139,10 @@ class EnvironmentRuntime:
         """Per-address digests of the desired state, computed once per revision (a cycle on an unchanged
         revision must cost no more than a no-op plan)."""
         if self._digests is None or self._digests[0] != loaded.digest:
-            self._digests = (loaded.digest, digests(desired_bodies(loaded)))
+            bodies: dict[str, Any] = dict(desired_bodies(loaded))
+            for doc in loaded.documents:  # kinds the review does not model (packages…): their whole document
+                bodies.setdefault(doc.address, doc.model.model_dump(mode="json"))
+            self._digests = (loaded.digest, digests(bodies))
         return self._digests[1]
 
     # admin ------------------------------------------------------------------------------------------
@@ -193,7 +196,7 @@ def reconcile(env: EnvironmentRuntime, loaded: LoadedManifests, *, windows: tupl
     env.state["reachable"] = True
     env.state.pop("adminError", None)
 
-    current = env.desired_digests(loaded)
+    current = {**env.desired_digests(loaded), **digests({RESOLVED: plan.resolved})}
     changed = changed_addresses(env.applied, current)
     policy = env.settings.sync
     wanted = select_actions(plan, policy=policy, changed=changed, requested=requested)

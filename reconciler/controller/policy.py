@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 
+from reconciler.model.address import kind_of
 from reconciler.plan.actions import Action
 from reconciler.plan.model import Plan
 
@@ -24,8 +25,14 @@ MANUAL = "manual"
 AUTO = "auto"
 SELF_HEAL = "selfHeal"
 POLICIES = (MANUAL, AUTO, SELF_HEAL)
-# Backfill progress is work to drive, not drift: it advances under auto as well as selfHeal.
-ALWAYS_ADVANCE = frozenset({"launch_execution", "recover_execution"})
+# Backfill progress is work to drive, not drift: it advances under auto as well as selfHeal. Package
+# registrations are content-addressed and immutable in Admin: one is pending only when git's content is
+# not registered yet, never to revert a hand change.
+ALWAYS_ADVANCE = frozenset({"launch_execution", "recover_execution", "upload_package_archive",
+                            "register_package_entity"})
+# A pseudo-address for what the plan resolved (``latest`` workflow versions, package versions): when it
+# changes, every launch plan counts as changed, since its registered version follows the resolution.
+RESOLVED = "(resolved)"
 
 
 def digests(bodies: Mapping[str, object]) -> dict[str, str]:
@@ -45,6 +52,8 @@ def select_actions(plan: Plan, *, policy: str, changed: frozenset[str] | None, r
     if requested or policy == SELF_HEAL:
         return plan.actions
     if policy == AUTO:
+        resolutions_moved = changed is not None and RESOLVED in changed
         return tuple(a for a in plan.actions
-                     if a.type in ALWAYS_ADVANCE or changed is None or a.address in changed)
+                     if a.type in ALWAYS_ADVANCE or changed is None or a.address in changed
+                     or (resolutions_moved and kind_of(a.address) == "launchplan"))
     return ()

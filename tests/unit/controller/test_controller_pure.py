@@ -129,3 +129,11 @@ def test_statuses_from_a_plan() -> None:
 def test_urls_lose_their_credentials_in_messages() -> None:
     assert redact_url("fatal: https://me:ghp_x@github.com/o/r.git not found") == \
         "fatal: https://****@github.com/o/r.git not found"
+
+
+def test_auto_follows_moved_resolutions_to_every_launch_plan() -> None:
+    from reconciler.controller.policy import RESOLVED
+
+    plan = _plan(_activate("a"), _activate("b"))
+    assert select_actions(plan, policy="auto", changed=frozenset(), requested=False) == ()
+    assert select_actions(plan, policy="auto", changed=frozenset({RESOLVED}), requested=False) == plan.actions
