@@ -42,6 +42,8 @@ def environment_view(store: StatusStore, name: str) -> dict[str, Any]:
 def object_view(item: ObjectStatus, links: ConsoleLinks | None = None) -> dict[str, Any]:
     view: dict[str, Any] = {"address": item.address, "kind": item.kind, "status": item.status,
                             "diff": item.diff or None, "error": item.error}
+    if item.since:
+        view["since"] = item.since
     if item.status == "Failed":
         view.update(failedAt=item.failed_at, attempts=item.attempts)
     if item.progress is not None:

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -274,8 +274,16 @@ class Controller:
         failed = [f"{r.action.address}: {r.error}" for r in (report.results if report else [])
                   if r.status == "failed"]
         # Objects: only rows that changed are written, so an unchanged cycle costs a few statements.
-        new = outcome.statuses
-        changed = [s for a, s in new.items() if env.statuses.get(a) != s]
+        new, changed = {}, []
+        for address, status in outcome.statuses.items():
+            before = env.statuses.get(address)
+            if before is not None and before == status:
+                new[address] = before  # unchanged: keeps its row and its transition time
+                continue
+            same = before is not None and before.status == status.status and before.since
+            status = replace(status, since=before.since if same and before is not None else started)
+            new[address] = status
+            changed.append(status)
         removed = [a for a in env.statuses if a not in new]
         self.store.write_objects(env.name, changed, removed)
         env.statuses = new

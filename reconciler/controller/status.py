@@ -46,6 +46,8 @@ class ObjectStatus:
     progress: dict[str, Any] | None = None  # backfills: total, succeeded, running, failed, pending, status
     detail: str = ""  # unmanaged: what it is; out of sync: the actions' reasons
     actions: tuple[str, ...] = field(default=())
+    # When the object entered this status (Kubernetes' lastTransitionTime); set by the loop, not compared.
+    since: str | None = field(default=None, compare=False)
 
     @property
     def kind(self) -> str:

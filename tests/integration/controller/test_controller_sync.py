@@ -74,12 +74,13 @@ def test_manual_reports_drift_and_applies_only_on_an_authorised_sync(repo, admin
     assert active_versions(stub) == []
     assert controller.post("/api/v1/environments/dev/sync") == 202
     wait_for(lambda: len(active_versions(stub)) == 1, "the requested sync to apply")
-    wait_for(lambda: controller.objects("dev")[LP]["status"] == "Synced", "Synced after the sync")
+    synced = wait_for(lambda: (o := controller.objects("dev")[LP])["status"] == "Synced" and o, "Synced after the sync")
     (version,) = active_versions(stub)
 
     set_state(stub, version, active=False)
     drifted = wait_for(lambda: (o := controller.objects("dev")[LP])["status"] == "OutOfSync" and o, "drift reported")
     assert "activeVersions" in drifted["diff"] and version in drifted["diff"]
+    assert drifted["since"] > synced["since"]  # the transition time moved with the status
     assert drifted["consoleUrl"].endswith("/projects/flytesnacks/domains/development/launchPlans/nightly_report")
     assert active_versions(stub) == []
     assert controller.terminate() == 0
