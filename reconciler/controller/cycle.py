@@ -190,8 +190,8 @@ def reconcile(env: EnvironmentRuntime, loaded: LoadedManifests, *, windows: tupl
         env.state["reachable"] = False
         env.state["adminError"] = str(exc)
         return SyncOutcome(FAILED_RESULT, None, env.statuses, error=f"Admin unreachable: {exc}")
-    except ReconcilerError as exc:
-        env.state["reachable"] = not isinstance(exc, TransientAdminError)
+    except ReconcilerError as exc:  # Admin answered (NOT_FOUND, PERMISSION_DENIED…) or the plan is refused
+        env.state["reachable"] = True
         return SyncOutcome(FAILED_RESULT, None, env.statuses, error=str(exc))
     env.state["reachable"] = True
     env.state.pop("adminError", None)
