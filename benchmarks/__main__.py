@@ -32,6 +32,7 @@ from flyteidl.core import identifier_pb2
 from flyteidl.service.admin_pb2_grpc import AdminServiceStub
 
 from benchmarks.compiler import compiler_timing
+from benchmarks.controller import controller_cycle
 from benchmarks.org import DOMAINS, LAUNCH_PLANS, project_ids, register_org, write_org
 from reconciler.admin.client import AdminClient
 from reconciler.admin.writes import AdminWriter
@@ -143,6 +144,9 @@ def _cli_plan(root: Path, address: str) -> float:
     return elapsed
 
 
+CONTROLLER_ROWS: list[str] = []
+
+
 def run(size: str, work: Path) -> list[str]:
     projects = SIZES[size]
     admin = Admin(work / f"{size}.db")
@@ -167,6 +171,9 @@ def run(size: str, work: Path) -> list[str]:
         rows.append(f"| {size} ({projects}×3) | {latency} ms | {apply_cell} | {noop:.2f} s | {cli:.2f} s | {rpc} | "
                     f"{one_percent:.2f} s | {naive:.1f} s ({naive_calls} calls) | {naive / noop:.0f}× |")
         print(f"  {size} {latency} ms: no-op RPCs by method {dict(sorted(calls.items()))}", flush=True)
+        cycle, cycle_rpcs, first_cycle = controller_cycle(root, admin.address)
+        CONTROLLER_ROWS.append(f"| {size} ({projects}×3) | {latency} ms | {noop:.2f} s ({rpc}) | "
+                               f"{cycle:.2f} s ({cycle_rpcs}) | {cycle / noop - 1:+.0%} | {first_cycle:.2f} s |")
     admin.stop()
     return rows
 
@@ -188,6 +195,9 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("\n".join([*header, *rows]))
+    print("\n| size | latency | no-op plan (RPCs) | controller cycle (RPCs) | difference | first cycle |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(CONTROLLER_ROWS))
     print(f"peak RSS of the tool (this process): {peak_mb:.0f} MB")
     print(f"benchmark run time: {time.perf_counter() - began:.0f} s")
     print(compiler_timing())

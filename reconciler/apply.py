@@ -158,13 +158,18 @@ def _handle(writer: Writer, action: A.Action) -> None:
             raise TypeError(f"no apply handler for action type {type(action).__name__}")
 
 
+# The handler ``apply_plan`` uses unless told otherwise; callers that wrap it (the controller stops between
+# writes on SIGTERM) delegate to this.
+DEFAULT_HANDLER = _handle
+
+
 def apply_plan(
     plan: Plan,
     writer: Writer,
     *,
     parallelism: int = DEFAULT_PARALLELISM,
     progress: Progress | None = None,
-    handle: Callable[[Writer, A.Action], None] = _handle,
+    handle: Callable[[Writer, A.Action], None] = DEFAULT_HANDLER,
     max_unavailable: int = MAX_CONSECUTIVE_UNAVAILABLE,
 ) -> ApplyReport:
     report = ApplyReport()

@@ -100,7 +100,7 @@ def launch_plan_intents(loaded: LoadedManifests, package_versions: dict[tuple[st
 def observe_request(loaded: LoadedManifests, options: PlanOptions,
                     packages: list[package_observe.PlannedPackage] | None = None) -> ObserveRequest:
     parsed = [Address.parse(doc.address) for doc in loaded.documents if doc.kind == "Workflow"]
-    workflows = {(a.project, str(a.domain), str(a.name)) for a in parsed}
+    workflows: set[tuple[str, ...]] = {(a.project, str(a.domain), str(a.name)) for a in parsed}
     return ObserveRequest(
         projects=sorted(options.projects),
         domains=sorted(options.domains),

@@ -72,6 +72,8 @@ class AdminClient:
         self._random = random.Random(seed)
         self._auth = metadata_plugin
         self._closed = False
+        # Optional observer of every attempt: ``on_call(method, code name)`` (the controller's RPC metrics).
+        self.on_call: Callable[[str, str], None] | None = None
         options = [("grpc.max_receive_message_length", max_message_bytes),
                    ("grpc.max_send_message_length", max_message_bytes),
                    ("grpc.keepalive_time_ms", 30_000), ("grpc.keepalive_timeout_ms", 10_000),
@@ -123,9 +125,10 @@ class AdminClient:
                 self.calls[method] += 1
             metadata = self._auth.metadata() if self._auth is not None else None
             try:
-                return rpc(request, timeout=timeout_s or self.timeout_s, metadata=metadata)
+                response = rpc(request, timeout=timeout_s or self.timeout_s, metadata=metadata)
             except grpc.RpcError as exc:
                 code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
+                self._observed(method, code)
                 if code == grpc.StatusCode.UNAUTHENTICATED and self._auth is not None and not metadata and not armed:
                     armed = True  # an anonymous call refused: Admin asks for credentials (not a refresh)
                     self._auth.refresh()
@@ -139,6 +142,12 @@ class AdminClient:
                     time.sleep(self._backoff(attempt))
                     continue
                 raise translate(exc, method=method, target=target) from exc
+            self._observed(method, grpc.StatusCode.OK)
+            return response
+
+    def _observed(self, method: str, code: Any) -> None:
+        if self.on_call is not None:
+            self.on_call(method, getattr(code, "name", str(code)))
 
     def list_all(self, method: str, jobs: Sequence[tuple[str, Callable[[str], Any]]], items: str, *,
                  concurrency: int = 32) -> list[list[Any]]:
@@ -176,6 +185,7 @@ class AdminClient:
                 response = future.result()
             except grpc.RpcError as exc:
                 code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
+                self._observed(method, code)
                 if code == grpc.StatusCode.UNAUTHENTICATED and self._auth is not None and sent != self._auth.metadata():
                     ready.append((index, token, attempt))  # sent before the credentials changed: send again
                     continue
@@ -195,6 +205,7 @@ class AdminClient:
                                            (index, token, attempt + 1)))
                     continue
                 raise translate(exc, method=method, target=jobs[index][0]) from exc
+            self._observed(method, grpc.StatusCode.OK)
             page = list(getattr(response, items))
             results[index].extend(page)
             if response.token and page and response.token not in tokens_seen[index]:

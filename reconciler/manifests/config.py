@@ -9,7 +9,7 @@ name only fields of ``Environment``). This module never renders templates and ne
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -94,12 +94,58 @@ class Templates(_Strict):
         return names
 
 
+# --- controller: the long-running reconciler's settings (``flyte-reconciler controller``) ---------------
+SYNC_POLICIES = ("manual", "auto", "selfHeal")
+
+
+class SyncWindow(_Strict):
+    """A window (cron start + duration) in which automatic syncs are allowed or denied, as in Argo CD."""
+
+    kind: Literal["allow", "deny"]
+    schedule: str  # 5-field cron, evaluated in UTC
+    duration: str  # e.g. 30m, 1h, 2h30m
+    environments: list[str] = []  # empty: every environment
+    manualSync: bool = False  # a deny window still lets an explicit POST .../sync through
+
+
+class ControllerEnvironment(_Strict):
+    sync: Literal["manual", "auto", "selfHeal"] | None = None
+    paused: bool = False
+    maxDeletions: int | None = Field(default=None, ge=0)
+
+
+class ControllerNotification(_Strict):
+    """A webhook told about changes of state; the URL (a secret for Slack) may come from the environment."""
+
+    url: str | None = None
+    urlEnvVar: str | None = None
+    format: Literal["json", "slack"] = "json"
+
+
+class ControllerConfig(_Strict):
+    source: str | None = None
+    ref: str | None = None
+    path: str | None = None
+    sync: Literal["manual", "auto", "selfHeal"] | None = None
+    interval: float | None = Field(default=None, gt=0)
+    listen: str | None = None
+    workdir: str | None = None
+    maxDeletions: int | None = Field(default=None, ge=0)
+    environments: dict[str, ControllerEnvironment] = {}
+    syncWindows: list[SyncWindow] = []
+    notifications: list[ControllerNotification] = []
+    tokenEnvVar: str | None = None  # bearer token for writes and non-loopback reads
+    webhookSecretEnvVar: str | None = None  # GitHub HMAC secret / GitLab token
+    gitTokenEnvVar: str | None = None  # HTTPS token for the git source (via GIT_ASKPASS, never on a command line)
+
+
 class RunConfig(_Strict):
     environments: dict[str, Environment] = {}
     templates: Templates = Field(default_factory=Templates)
     scope: Scope = Field(default_factory=Scope)
     domains: list[str] = list(DEFAULT_DOMAINS)
     prune: Prune = Field(default_factory=Prune)
+    controller: ControllerConfig | None = None
     path: str | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")

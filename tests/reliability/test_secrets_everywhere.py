@@ -39,7 +39,10 @@ LP = ("apiVersion: flyte-reconciler/v1\nkind: LaunchPlan\n"
 FLYTECTL_ATTRS = "domain: development\nproject: flytesnacks\ndefaults:\n  cpu: \"1\"\n  memory: 1Gi\n"
 # `sandbox serve` starts a server until SIGTERM and reads no credentials; it is started and scanned by
 # tests/integration/localadmin (its stderr is the only output).
-EXEMPT = {"sandbox serve"}
+# `controller` also runs until SIGTERM; its own canary scan (Admin token and client secret, write token,
+# webhook secret, git token, notification URL over logs, API, pages, metrics and the status store) is
+# tests/integration/controller/test_controller_secrets.py.
+EXEMPT = {"sandbox serve", "controller"}
 
 
 def _leaves(group: click.Group, prefix: str = "") -> set[str]:
