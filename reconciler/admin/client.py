@@ -163,7 +163,7 @@ class AdminClient:
         tokens_seen: list[set[str]] = [{""} for _ in jobs]
         ready: deque[tuple[int, str, int]] = deque((i, "", 0) for i in range(len(jobs)))  # job, token, attempt
         later: list[tuple[float, int, tuple[int, str, int]]] = []  # backoff heap
-        finished: queue.SimpleQueue[tuple[tuple[int, str, int], Any]] = queue.SimpleQueue()
+        finished: queue.SimpleQueue[tuple[tuple[int, str, int], Any, Any]] = queue.SimpleQueue()
         in_flight, order, refreshed, armed = 0, 0, False, False
         while ready or later or in_flight:
             while later and later[0][0] <= time.monotonic():
