@@ -17,6 +17,15 @@ from reconciler.engine import make_plan, managed_scope
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
 from reconciler.pinning import record_target
 from reconciler.plan.integrity import key_from
+from reconciler.plan.model import Plan
+
+
+def drift_found(plan: Plan, *, unmanaged_policy: str) -> bool:
+    """What ``--detailed-exitcode`` reports as 2: pending actions, and (unless the config says
+    ``drift.unmanaged: ignore``) live objects in the managed scope that no manifest declares, since
+    a hand-made launch plan is drift a scheduled job must see even though prune is off."""
+    unmanaged = any(not u.pruned for u in plan.unmanaged)
+    return plan.has_changes or (unmanaged and unmanaged_policy != "ignore")
 
 
 @click.command("plan")
@@ -28,13 +37,14 @@ from reconciler.plan.integrity import key_from
                    "is set), pinned to this target.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 0 when in sync, 2 when changes are pending, 1 on error (for drift detection).")
+              help="Exit 0 when in sync, 2 when changes are pending or unmanaged objects exist in the managed "
+                   "scope (unless drift.unmanaged: ignore), 1 on error (for drift detection).")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR env var).")
 def plan_command(out: Path | None, fmt: str, detailed_exitcode: bool, no_color: bool, **kwargs: Any) -> None:
     """Compare the manifests with live Flyte Admin state and show the changes apply would make.
 
-    Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes present
-    (only with --detailed-exitcode).
+    Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes present or
+    unmanaged objects in the managed scope (only with --detailed-exitcode).
     """
     selection = selection_from(kwargs)
     loaded, environment = load_from_options(kwargs)
@@ -48,7 +58,8 @@ def plan_command(out: Path | None, fmt: str, detailed_exitcode: bool, no_color: 
     emit_plan(plan, fmt=fmt, no_color=no_color, console_url=console_url_of(loaded.config, environment))
     if out is not None:
         click.echo(f"\nSaved the plan to {out}; apply it with: flyte-reconciler apply --plan {out}", err=True)
-    sys.exit(EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK)
+    drifted = drift_found(plan, unmanaged_policy=loaded.config.drift.unmanaged)
+    sys.exit(EXIT_CHANGES if detailed_exitcode and drifted else EXIT_OK)
 
 
 def register(cli: click.Group) -> None:

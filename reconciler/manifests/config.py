@@ -9,7 +9,7 @@ name only fields of ``Environment``). This module never renders templates and ne
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -69,11 +69,20 @@ class Prune(_Strict):
     backfills: bool = False
 
 
+class Drift(_Strict):
+    """What ``plan --detailed-exitcode`` counts as drift besides pending actions."""
+
+    # report: unmanaged objects inside the managed scope exit 2 (a hand-made object is drift);
+    # ignore: they are listed but do not change the exit code.
+    unmanaged: Literal["report", "ignore"] = "report"
+
+
 class RunConfig(_Strict):
     environments: dict[str, Environment] = {}
     scope: Scope = Field(default_factory=Scope)
     domains: list[str] = list(DEFAULT_DOMAINS)
     prune: Prune = Field(default_factory=Prune)
+    drift: Drift = Field(default_factory=Drift)
     path: str | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
