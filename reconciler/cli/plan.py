@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from reconciler.cli.annotations import GITHUB, annotates_errors, emit_warnings
 from reconciler.cli.connection import connection_options, target_from
 from reconciler.cli.options import load_from_options, manifest_options
 from reconciler.cli.output import console_url_of, emit_plan, selection_from, selection_options
@@ -35,11 +36,13 @@ def drift_found(plan: Plan, *, unmanaged_policy: str) -> bool:
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
               help="Save the plan for `apply --plan FILE`: sealed with a digest (signed when FLYTE_RECONCILER_PLAN_KEY "
                    "is set), pinned to this target.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", GITHUB]), default="text",
+              show_default=True, help="github: the text plan, with errors and warnings as GitHub Actions annotations.")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when in sync, 2 when changes are pending or unmanaged objects exist in the managed "
                    "scope (unless drift.unmanaged: ignore), 1 on error (for drift detection).")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR env var).")
+@annotates_errors
 def plan_command(out: Path | None, fmt: str, detailed_exitcode: bool, no_color: bool, **kwargs: Any) -> None:
     """Compare the manifests with live Flyte Admin state and show the changes apply would make.
 
@@ -48,6 +51,7 @@ def plan_command(out: Path | None, fmt: str, detailed_exitcode: bool, no_color: 
     """
     selection = selection_from(kwargs)
     loaded, environment = load_from_options(kwargs)
+    emit_warnings(loaded.warnings, fmt)
     target = target_from(kwargs, environment)
     # A saved plan records where it was made for, before connecting (the CA bundle is read here too).
     recorded = record_target(target, loaded.config, scope=managed_scope(loaded)) if out is not None else None
@@ -55,7 +59,8 @@ def plan_command(out: Path | None, fmt: str, detailed_exitcode: bool, no_color: 
         plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint, target=recorded)
     if out is not None:
         out.write_text(plan.to_json(key_from(os.environ)))
-    emit_plan(plan, fmt=fmt, no_color=no_color, console_url=console_url_of(loaded.config, environment))
+    shown = "text" if fmt == GITHUB else fmt  # github: the text plan; annotations only for problems
+    emit_plan(plan, fmt=shown, no_color=no_color, console_url=console_url_of(loaded.config, environment))
     if out is not None:
         click.echo(f"\nSaved the plan to {out}; apply it with: flyte-reconciler apply --plan {out}", err=True)
     drifted = drift_found(plan, unmanaged_policy=loaded.config.drift.unmanaged)
