@@ -12,6 +12,7 @@ set -o pipefail
 
 out_dir="${FR_OUT_DIR:-${RUNNER_TEMP:-/tmp}/flyte-reconciler/${FR_ENV:-default}}"
 mkdir -p "$out_dir"
+out_dir="$(cd "$out_dir" && pwd)"  # absolute: outputs are read by later steps from other directories
 env_flag=()
 if [ -n "${FR_ENV:-}" ]; then env_flag=(--env "$FR_ENV"); fi
 read -r -a paths <<< "${FR_PATHS:-manifests/}"
@@ -68,7 +69,8 @@ case "${FR_COMMAND:-plan}" in
       output exit-code 1
       exit 1
     fi
-    flyte-reconciler apply --plan "$FR_PLAN_FILE" "${paths[@]}" "${env_flag[@]}" --auto-approve "${extra[@]}" \
+    # No --env: the saved plan names its own target; the check above already pinned the environment.
+    flyte-reconciler apply --plan "$FR_PLAN_FILE" "${paths[@]}" --auto-approve "${extra[@]}" \
       2> "$out_dir/stderr.txt"
     code=$?
     cat "$out_dir/stderr.txt" >&2
