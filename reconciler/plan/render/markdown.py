@@ -133,7 +133,7 @@ def _summary_table(plan: Plan) -> list[str]:
         totals[count.category][1] += count.actions
     for kind, row in cells.items():
         lines.append(f"| {plural(2, noun(kind))[2:]} | " + " | ".join(row.get(c, "0") for c in CATEGORIES) + " |")
-    total = " | ".join(f"**{o}** ({plural(a, 'action')})" for o, a in totals.values())
+    total = " | ".join(f"**{o}** ({plural(a, 'action')})" if o else "**0**" for o, a in totals.values())
     lines.append(f"| **Total** | {total} |")
     return lines
 
