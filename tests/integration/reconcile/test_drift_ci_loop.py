@@ -115,15 +115,12 @@ def test_pr_loop_plans_comments_applies_each_reviewed_plan_to_its_own_admin_and_
     staging, production = loop.admins["staging"], loop.admins["production"]
     # A plan reviewed for staging is never applied to production.
     before = (staging.write_calls(), production.write_calls())
-    code, out = loop.action("apply", env="production", plan_file="results/staging/plan.json", args="--insecure")
+    code, out = loop.action("apply", env="production", plan_file="results/staging/plan.json")
     assert code == 1 and "made for environment 'staging', not 'production'" in Path(out["error-file"]).read_text()
     assert (staging.write_calls(), production.write_calls()) == before
 
-    # Until saved plans pin their target (issue 14 item 1: a plan made with --env is applied without
-    # reading the config), the plans applied below are made with --endpoint and applied with --insecure.
-    _plan_direct(loop, "staging")
-    _plan_direct(loop, "production")
-    code, _ = _apply_direct(loop, "staging")
+    # Each reviewed plan applies to the admin it was planned against, with no extra flags.
+    code, _ = _apply_reviewed(loop, "staging")
     assert code == 0
     assert staging.write_calls() > before[0] and production.write_calls() == before[1]
 
@@ -131,27 +128,21 @@ def test_pr_loop_plans_comments_applies_each_reviewed_plan_to_its_own_admin_and_
     _stub(production).UpdateProject(project_pb2.Project(id="flytesnacks", name="by hand", description="hand",
                                                         state=project_pb2.Project.ACTIVE))
     writes = production.write_calls()
-    code, out = _apply_direct(loop, "production")
+    code, out = _apply_reviewed(loop, "production")
     assert code == 1 and "stale" in Path(out["error-file"]).read_text()
     assert production.write_calls() == writes
 
     # Re-plan, review, apply: exactly that plan's actions reach production, none reach staging.
-    saved = json.loads(Path(_plan_direct(loop, "production")).read_text())
+    code, out = loop.action("plan", env="production", out_dir="results/production")
+    saved = json.loads(Path(out["plan-file"]).read_text())
     staging_writes = staging.write_calls()
-    code, _ = _apply_direct(loop, "production")
+    code, _ = _apply_reviewed(loop, "production")
     assert code == 0 and production.write_calls() - writes == len(saved["actions"]) > 0
     assert staging.write_calls() == staging_writes
 
 
-def _plan_direct(loop: Loop, environment: str) -> str:
-    address = loop.admins[environment].address
-    code, out = loop.action("plan", out_dir=f"direct/{environment}", args=f"--endpoint {address} --insecure")
-    assert code == 0 and out["exit-code"] == "2", out
-    return out["plan-file"]
-
-
-def _apply_direct(loop: Loop, environment: str) -> tuple[int, dict[str, str]]:
-    return loop.action("apply", plan_file=f"direct/{environment}/plan.json", args="--insecure")
+def _apply_reviewed(loop: Loop, environment: str) -> tuple[int, dict[str, str]]:
+    return loop.action("apply", env=environment, plan_file=f"results/{environment}/plan.json")
 
 
 def test_a_failed_plan_replaces_its_section_with_the_error_and_the_log_link(loop: Loop) -> None:
@@ -169,8 +160,8 @@ def test_a_failed_plan_replaces_its_section_with_the_error_and_the_log_link(loop
 
 def test_drift_run_finds_a_hand_made_launch_plan(loop: Loop, tmp_path: Path) -> None:
     production = loop.admins["production"]
-    _plan_direct(loop, "production")
-    code, _ = _apply_direct(loop, "production")
+    loop.action("plan", env="production", out_dir="results/production")
+    code, _ = _apply_reviewed(loop, "production")
     assert code == 0
     code, out = loop.action("plan", env="production", out_dir="drift")
     assert code == 0 and out["exit-code"] == "0" and out["has-changes"] == "false"
