@@ -212,3 +212,25 @@ def test_readme_shows_how_to_use_it_in_ci() -> None:
     for mention in ("examples/github/", "examples/gitlab/", ".pre-commit-hooks.yaml", "flyte-reconciler-validate",
                     "--format github", "drift.unmanaged"):
         assert mention in section, mention
+
+
+def test_gitlab_glue_records_a_plan_or_an_error_for_the_note(tmp_path: Path) -> None:
+    import json
+    import sys
+
+    from reconciler.plan.model import Plan
+
+    script = str(GITLAB.parent / "flyte_ci.py")
+    ok, failed = tmp_path / "plans" / "staging", tmp_path / "plans" / "production"
+    ok.mkdir(parents=True)
+    failed.mkdir(parents=True)
+    (ok / "plan.json").write_text(Plan(tool_version="t", manifests_digest="d", environment="staging").to_json())
+    (ok / "stderr.txt").write_text("Saved the plan")
+    (failed / "stderr.txt").write_text("Error: UNAVAILABLE")
+    for directory, environment, code in ((ok, "staging", "0"), (failed, "production", "1")):
+        subprocess.run([sys.executable, script, "record", str(directory), "--environment", environment,
+                        "--exit-code", code, "--log-url", "https://ci/job/1"], check=True)
+    assert json.loads((ok / "result.json").read_text()) == {
+        "environment": "staging", "exit_code": 0, "log_url": "https://ci/job/1", "plan": "plan.json", "error": None}
+    assert json.loads((failed / "result.json").read_text())["error"] == "error.txt"
+    assert (failed / "error.txt").read_text() == "Error: UNAVAILABLE"
