@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from reconciler.cli.annotations import GITHUB, annotates_errors, emit_warnings
 from reconciler.cli.options import load_from_options, manifest_options
 
 KIND_ORDER = ("Project", "LaunchPlan", "Attributes", "Workflow", "Backfill")
@@ -19,7 +20,10 @@ def summary_line(kinds: Counter[str]) -> str:
 
 @click.command("validate")
 @manifest_options
-def validate_command(**kwargs: Any) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", GITHUB]), default="text", show_default=True,
+              help="github: also print each problem as a GitHub Actions annotation (::error file=F,line=L::…).")
+@annotates_errors
+def validate_command(fmt: str, **kwargs: Any) -> None:
     """Render and validate manifests without contacting Flyte Admin.
 
     Finds *.yaml / *.yml / *.yaml.j2 files under PATHS (default: manifests/), renders them with
@@ -30,6 +34,7 @@ def validate_command(**kwargs: Any) -> None:
     Exit codes: 0 valid (warnings are printed but do not fail), 1 invalid.
     """
     loaded, _ = load_from_options(kwargs)
+    emit_warnings(loaded.warnings, fmt)
     for warning in loaded.warnings:
         click.echo(warning.render(), err=True)
     click.echo(f"Valid: {summary_line(Counter(doc.kind for doc in loaded.documents))}.")

@@ -139,6 +139,14 @@ class ControllerConfig(_Strict):
     gitTokenEnvVar: str | None = None  # HTTPS token for the git source (via GIT_ASKPASS, never on a command line)
 
 
+class Drift(_Strict):
+    """What ``plan --detailed-exitcode`` counts as drift besides pending actions."""
+
+    # report: unmanaged objects inside the managed scope exit 2 (a hand-made object is drift);
+    # ignore: they are listed but do not change the exit code.
+    unmanaged: Literal["report", "ignore"] = "report"
+
+
 class RunConfig(_Strict):
     environments: dict[str, Environment] = {}
     templates: Templates = Field(default_factory=Templates)
@@ -146,6 +154,7 @@ class RunConfig(_Strict):
     domains: list[str] = list(DEFAULT_DOMAINS)
     prune: Prune = Field(default_factory=Prune)
     controller: ControllerConfig | None = None
+    drift: Drift = Field(default_factory=Drift)
     path: str | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")

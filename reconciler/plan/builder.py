@@ -25,6 +25,20 @@ from reconciler.plan.projects import plan_projects, writes_into_inactive_project
 from reconciler.plan.result import KindPlan
 
 
+def _check_selection(options: PlanOptions, addresses: list[str]) -> None:
+    unmatched = options.unmatched_globs(addresses)
+    if not unmatched:
+        return
+    lines = []
+    for option, glob, near in unmatched:
+        hint = f"closest: {', '.join(near)}" if near else "no address is close"
+        lines.append(f"{option} {glob!r} matches no address ({hint})")
+    raise PlanError("the selection matches nothing, so the plan would say nothing about it:\n  "
+                    + "\n  ".join(lines),
+                    hint="fix the glob (addresses look like launchplan/<project>/<domain>/<name>; "
+                         "`*` matches any characters, `/` included)")
+
+
 def build_plan(
     desired: State,
     actual: State,
@@ -47,6 +61,7 @@ def build_plan(
     if result.errors:
         raise PlanError("the desired state cannot be planned:\n  " + "\n  ".join(sorted(result.errors)))
 
+    _check_selection(options, [*desired.resources, *actual.resources])
     actions = [a for a in result.actions if options.selected(a.address)]
     archived = writes_into_inactive_projects(desired, actual, actions)
     if archived:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 DEFAULT_MAX_DELETIONS = 10
+# How many near addresses a selection error suggests.
+CLOSEST_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -38,3 +42,20 @@ class PlanOptions:
         if self.targets and not any(fnmatch.fnmatchcase(address, g) for g in self.targets):
             return False
         return not any(fnmatch.fnmatchcase(address, g) for g in self.excludes)
+
+    def unmatched_globs(self, addresses: Iterable[str]) -> list[tuple[str, str, list[str]]]:
+        """Every ``--target``/``--exclude`` glob that matches none of ``addresses``, as
+        (option, glob, closest addresses): a selection that selects nothing is a typo, not "in sync"."""
+        known = sorted(set(addresses))
+        found = []
+        for option, globs in (("--target", self.targets), ("--exclude", self.excludes)):
+            for glob in globs:
+                if not any(fnmatch.fnmatchcase(a, glob) for a in known):
+                    found.append((option, glob, closest_addresses(glob, known)))
+        return found
+
+
+def closest_addresses(glob: str, addresses: list[str]) -> list[str]:
+    """The addresses nearest to ``glob`` (wildcards dropped, since they never occur in an address)."""
+    stem = glob.replace("*", "").replace("?", "")
+    return difflib.get_close_matches(stem, addresses, n=CLOSEST_SHOWN, cutoff=0.4)

@@ -117,6 +117,70 @@ def total_line(plan: Plan) -> str:
     return f"Plan: {s['add']} to add, {s['change']} to change, {s['destroy']} to destroy."
 
 
+# What one object of each kind is called in summaries ("8 launch plans to add (19 actions)").
+_NOUNS = {"project": "project", "workflow": "workflow", "attributes": "attribute row",
+          "launchplan": "launch plan", "backfill": "backfill"}
+# Per kind, how an "add" reads: a backfill with runs to launch is advanced, not created.
+_ADD_VERBS = {"backfill": "to advance"}
+CATEGORIES = ("add", "change", "destroy")
+
+
+def noun(kind: str) -> str:
+    return _NOUNS.get(kind, kind)
+
+
+def block_category(block: Block) -> str:
+    """add (a new object), destroy (removed or deactivated) or change, from the block's symbol."""
+    if block.symbol == "-":
+        return "destroy"
+    return "add" if block.symbol == "+" else "change"
+
+
+@dataclass(frozen=True)
+class ObjectCount:
+    kind: str
+    category: str  # add | change | destroy
+    objects: int
+    actions: int
+
+    def phrase(self) -> str:
+        verb = _ADD_VERBS.get(self.kind, "to add") if self.category == "add" else f"to {self.category}"
+        return f"{plural(self.objects, noun(self.kind))} {verb} ({plural(self.actions, 'action')})"
+
+
+def object_counts(plan: Plan) -> list[ObjectCount]:
+    """Objects and their actions per kind and category, kinds in ``KINDS`` order, then add/change/destroy."""
+    tally: dict[tuple[str, str], list[int]] = {}
+    for block in blocks(plan):
+        row = tally.setdefault((block.kind, block_category(block)), [0, 0])
+        row[0] += 1
+        row[1] += len(block.actions)
+    return [ObjectCount(kind, category, *tally[(kind, category)])
+            for kind in kind_order({k for k, _ in tally}) for category in CATEGORIES if (kind, category) in tally]
+
+
+def objects_line(plan: Plan) -> str:
+    """``8 launch plans to add (19 actions), 2 projects to change (2 actions)``."""
+    return ", ".join(count.phrase() for count in object_counts(plan))
+
+
+def open_unmanaged(plan: Plan) -> int:
+    """Unmanaged objects this plan leaves in place (prune off): drift the plan has no action for."""
+    return sum(1 for u in plan.unmanaged if not u.pruned)
+
+
+def no_changes_line(plan: Plan) -> str:
+    """``NO_CHANGES`` only when it is true: unmanaged objects left in place mean live state does not
+    match the manifests, even with nothing to apply."""
+    left = open_unmanaged(plan)
+    if plan.unsuccessful_backfills:
+        return NO_CHANGES_BUT_BACKFILLS
+    if not left:
+        return NO_CHANGES
+    return (f"No changes to apply, but live state does not match the manifests: "
+            f"{plural(left, 'unmanaged object')} in the managed scope (listed below).")
+
+
 @dataclass(frozen=True)
 class FieldLine:
     op: str  # add | remove | change
@@ -144,10 +208,30 @@ def field_lines(action: Action) -> list[FieldLine]:
     return lines
 
 
+# Keys whose false value is Flyte's own default, so a new object need not list them.
+_DEFAULT_FALSE = frozenset({"overwriteCache"})
+
+
+def _is_default(key: str, value: Any) -> bool:
+    return value is None or value in ({}, [], "") or (value is False and key in _DEFAULT_FALSE)
+
+
+def without_defaults(value: Any) -> Any:
+    """``value`` without null, empty and default-valued keys (at any depth): what a reviewer of a
+    *new* object needs, since an unset field and its default mean the same to Admin."""
+    if isinstance(value, dict):
+        kept = {k: without_defaults(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if not _is_default(str(k), v)}
+    if isinstance(value, list | tuple):
+        return [without_defaults(v) for v in value]
+    return value
+
+
 def shown_object(action: Action) -> tuple[str, Any] | None:
-    """What to show in full: ``after`` of a create, ``before`` of a removal (``None``: neither)."""
+    """What to show in full: ``after`` of a create (null and default fields left out), ``before`` of
+    a removal (``None``: neither)."""
     if action.before is None and action.after is not None:
-        return "after", action.after
+        return "after", without_defaults(action.after)
     if action.after is None and action.before is not None:
         return "before", action.before
     return None

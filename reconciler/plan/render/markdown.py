@@ -15,8 +15,7 @@ from typing import Any
 from reconciler.plan.actions import Action
 from reconciler.plan.model import Plan
 from reconciler.plan.render.common import (
-    NO_CHANGES,
-    NO_CHANGES_BUT_BACKFILLS,
+    CATEGORIES,
     TOOL_NAME,
     Block,
     backfill_troubles,
@@ -24,9 +23,13 @@ from reconciler.plan.render.common import (
     field_lines,
     inline,
     label,
+    no_changes_line,
+    noun,
+    object_counts,
+    objects_line,
+    open_unmanaged,
     plural,
     shown_object,
-    summary_by_kind,
     yaml_lines,
 )
 from reconciler.plan.render.links import ConsoleLinks
@@ -37,6 +40,8 @@ DEFAULT_TITLE = "flyte-reconciler plan"
 FOLD_LINES = 25
 # Objects this short are shown whole by the diff already; a "full before / after" adds nothing.
 SHORT_OBJECT_LINES = 3
+# Up to this many kind/category counts the heading names them; beyond, it gives totals.
+HEADING_DETAIL = 2
 
 
 def _text(value: str) -> str:
@@ -119,11 +124,18 @@ def _block_section(block: Block, links: ConsoleLinks | None) -> list[str]:
 
 
 def _summary_table(plan: Plan) -> list[str]:
+    """Objects per kind and category, each with its number of actions; totals of both."""
     lines = ["| Kind | Add | Change | Destroy |", "|:--|--:|--:|--:|"]
-    for kind, counts in summary_by_kind(plan).items():
-        lines.append(f"| {kind} | {counts['add']} | {counts['change']} | {counts['destroy']} |")
-    total = plan.summary()
-    lines.append(f"| **Total** | **{total['add']}** | **{total['change']}** | **{total['destroy']}** |")
+    cells: dict[str, dict[str, str]] = {}
+    totals = {c: [0, 0] for c in CATEGORIES}
+    for count in object_counts(plan):
+        cells.setdefault(count.kind, {})[count.category] = f"{count.objects} ({plural(count.actions, 'action')})"
+        totals[count.category][0] += count.objects
+        totals[count.category][1] += count.actions
+    for kind, row in cells.items():
+        lines.append(f"| {plural(2, noun(kind))[2:]} | " + " | ".join(row.get(c, "0") for c in CATEGORIES) + " |")
+    total = " | ".join(f"**{o}** ({plural(a, 'action')})" if o else "**0**" for o, a in totals.values())
+    lines.append(f"| **Total** | {total} |")
     return lines
 
 
@@ -169,18 +181,30 @@ def _backfills(plan: Plan) -> list[str]:
     return [*lines, ""]
 
 
-def _heading(plan: Plan, title: str) -> str:
+def heading_text(plan: Plan) -> str:
+    """``8 launch plans to add (19 actions), …``; ``no changes`` (with the unmanaged count when
+    objects are left unmanaged, since that is drift too)."""
     if not plan.has_changes:
-        return f"## {_text(title)}: no changes"
-    s = plan.summary()
-    return f"## {_text(title)}: {s['add']} to add, {s['change']} to change, {s['destroy']} to destroy"
+        left = open_unmanaged(plan)
+        return "no changes" + (f", {plural(left, 'unmanaged object')}" if left else "")
+    counts = object_counts(plan)
+    if len(counts) <= HEADING_DETAIL:
+        return objects_line(plan)
+    per = {c: sum(n.objects for n in counts if n.category == c) for c in CATEGORIES}
+    actions = sum(n.actions for n in counts)
+    return (f"{plural(per['add'], 'object')} to add, {per['change']} to change, {per['destroy']} to destroy "
+            f"({plural(actions, 'action')})")
+
+
+def _heading(plan: Plan, title: str) -> str:
+    return f"## {_text(title)}: {heading_text(plan)}"
 
 
 def markdown_document(plan: Plan, *, title: str = DEFAULT_TITLE, links: ConsoleLinks | None = None) -> str:
     """The whole plan as one Markdown document (not split)."""
     lines = [_heading(plan, title), "", _context_line(plan), ""]
     if not plan.has_changes:
-        lines.extend([NO_CHANGES_BUT_BACKFILLS if plan.unsuccessful_backfills else NO_CHANGES, ""])
+        lines.extend([no_changes_line(plan), ""])
     else:
         lines.extend([*_summary_table(plan), ""])
         groups = blocks(plan)

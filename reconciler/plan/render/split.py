@@ -1,7 +1,8 @@
 """Split Markdown into parts that each fit in one GitHub comment, without breaking its structure.
 
 A part never ends inside a code fence or a ``<details>`` block that it does not also close: the
-splitter cuts at top-level boundaries (preferring blank lines), and only when a single fence or
+splitter cuts at top-level boundaries (preferring the line before a heading, so that a section
+stays whole, then blank lines), and only when a single fence or
 details block is larger than the limit does it close the open constructs at the end of one part
 and reopen them (same fence marker and info string; details marked "continued") at the start of
 the next. Every part, label included, is at most ``max_chars`` characters. Pure string work.
@@ -109,27 +110,37 @@ def _items(text: str, budget: int) -> list[_Item]:
     return items
 
 
-def _run_sizes(items: list[_Item], *, blank_only: bool) -> list[int]:
-    """For each index, the size from it to the next boundary where a part could end cleanly: after
-    any top-level line, or (``blank_only``) only after a top-level blank line."""
+# Where a part may end, best first: before a heading (a whole section moves to the next part),
+# after a blank line, after any line. All three only where no fence or details block is open.
+_TIERS = ("heading", "blank", "line")
+
+
+def _ends_cleanly(items: list[_Item], i: int, tier: str) -> bool:
+    """Whether a part can end after items[i] at the given tier."""
+    item = items[i]
+    if item.after:
+        return False
+    if tier == "heading":
+        return i + 1 == len(items) or items[i + 1].line.startswith("#")
+    return tier == "line" or not item.line.strip()
+
+
+def _run_sizes(items: list[_Item], tier: str) -> list[int]:
+    """For each index, the size from it to the next boundary of ``tier`` where a part could end."""
     sizes = [0] * (len(items) + 1)
     for i in range(len(items) - 1, -1, -1):
-        item = items[i]
-        ends = not item.after and (not blank_only or not item.line.strip())
-        sizes[i] = len(item.line) + (0 if ends else sizes[i + 1])
+        sizes[i] = len(items[i].line) + (0 if _ends_cleanly(items, i, tier) else sizes[i + 1])
     return sizes
 
 
-def _cut_point(items: list[_Item], start: int, stop: int, budget: int,
-               blank: list[int], line: list[int]) -> int:
+def _cut_point(items: list[_Item], start: int, stop: int, budget: int, runs: dict[str, list[int]]) -> int:
     """Where to end the part holding items[start:stop] (items[stop] does not fit): the last clean
-    boundary whose following block fits in a fresh part, else ``stop`` (cutting inside blocks)."""
-    for runs, blank_only in ((blank, True), (line, False)):
+    boundary of the best tier whose following run fits in a fresh part, else ``stop`` (cutting
+    inside blocks). A section is only cut when it alone is larger than a part."""
+    for tier in _TIERS:
         for k in range(stop, start, -1):
-            previous = items[k - 1]
-            clean = not previous.after and (not blank_only or not previous.line.strip())
-            if clean:
-                if k == stop or runs[k] <= budget:
+            if _ends_cleanly(items, k - 1, tier):
+                if k == stop or runs[tier][k] <= budget:
                     return k
                 break  # an earlier boundary only carries more into the next part
     return stop
@@ -151,7 +162,7 @@ def split_markdown(text: str, max_chars: int = DEFAULT_MAX_CHARS, *, title: str 
         raise ValueError(f"max_chars={max_chars} is too small to split Markdown (need at least "
                          f"{MIN_MAX_CHARS + reserve})")
     items = _items(text, budget)
-    blank, line = _run_sizes(items, blank_only=True), _run_sizes(items, blank_only=False)
+    runs = {tier: _run_sizes(items, tier) for tier in _TIERS}
     done: list[str] = []
     start, size = 0, 0  # the current part holds items[start:i]; size includes its reopened prefix
     prefix = ""
@@ -162,7 +173,7 @@ def split_markdown(text: str, max_chars: int = DEFAULT_MAX_CHARS, *, title: str 
             size += len(item.line)
             i += 1
             continue
-        cut = _cut_point(items, start, i, budget, blank, line)
+        cut = _cut_point(items, start, i, budget, runs)
         carried = items[cut].before  # open at the cut: closed here, reopened in the next part
         done.append(prefix + "".join(x.line for x in items[start:cut]) + _closers(carried))
         prefix = _openers(carried)

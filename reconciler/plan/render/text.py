@@ -12,7 +12,6 @@ from reconciler.plan.actions import Action
 from reconciler.plan.model import Plan
 from reconciler.plan.render.common import (
     NO_CHANGES,
-    NO_CHANGES_BUT_BACKFILLS,
     Block,
     backfill_troubles,
     blocks,
@@ -20,9 +19,10 @@ from reconciler.plan.render.common import (
     field_lines,
     inline,
     label,
+    no_changes_line,
+    object_counts,
     plural,
     shown_object,
-    summary_by_kind,
     total_line,
     yaml_lines,
 )
@@ -91,10 +91,11 @@ def _block_lines(block: Block, paint: _Paint, links: ConsoleLinks | None) -> lis
 
 
 def _summary_lines(plan: Plan, paint: _Paint) -> list[str]:
-    by_kind = summary_by_kind(plan)
-    width = max(len(k) for k in by_kind)
-    lines = [f"  {kind:<{width}}  {c['add']} to add, {c['change']} to change, {c['destroy']} to destroy"
-             for kind, c in by_kind.items()]
+    """One line per kind counting objects and their actions, then Terraform's action totals."""
+    per_kind: dict[str, list[str]] = {}
+    for count in object_counts(plan):
+        per_kind.setdefault(count.kind, []).append(count.phrase())
+    lines = [f"  {', '.join(phrases)}" for phrases in per_kind.values()]
     return [*lines, "", paint("bold", total_line(plan))]
 
 
@@ -120,10 +121,9 @@ def render_text(plan: Plan, *, color: bool = False, links: ConsoleLinks | None =
     paint = _Paint(color)
     lines = _header(plan)
     lines.append("")
-    if not plan.actions and plan.unsuccessful_backfills:
-        lines.append(paint("warn", NO_CHANGES_BUT_BACKFILLS))
-    elif not plan.actions:
-        lines.append(paint("+", NO_CHANGES) if color else NO_CHANGES)
+    if not plan.actions:
+        nothing = no_changes_line(plan)
+        lines.append(paint("+" if nothing == NO_CHANGES else "warn", nothing))
         if plan.in_sync:
             lines.append(_in_sync(len(plan.in_sync), other=False))
     else:

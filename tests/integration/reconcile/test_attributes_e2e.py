@@ -101,7 +101,8 @@ def test_hand_made_row_is_unmanaged_and_deleted_only_with_prune(repo, stub) -> N
             matching_attributes=matchable_resource_pb2.MatchingAttributes(
                 execution_cluster_label=matchable_resource_pb2.ExecutionClusterLabel(value="by-hand")))))
     plan = repo.run("plan", "--detailed-exitcode")
-    assert plan.exit_code == 0 and "unmanaged" in plan.output.lower()
+    # A hand-made row is drift: exit 2 even with prune off (issue 14).
+    assert plan.exit_code == 2 and "unmanaged" in plan.output.lower()
     assert "attributes/flytesnacks/development/-/execution_cluster_label" in plan.output
     repo.write("flyte-reconciler.yaml",
                "scope: {projects: [flytesnacks], domains: [development]}\nprune: {attributes: true}\n")

@@ -90,3 +90,25 @@ def test_split_properties(text: str, limit: int, title: str | None) -> None:
         assert len(parts) >= 2
         assert all(f"(part {i}/{len(parts)})" in p.split("\n", 1)[0] for i, p in enumerate(parts, start=1))
         assert is_subsequence(text.split("\n"), content_lines(parts))
+
+
+def test_a_plan_over_githubs_limit_is_split_between_address_sections() -> None:
+    from render_samples import SCOPE, lp_desired
+
+    from reconciler.model.state import State
+    from reconciler.plan.builder import build_plan
+    from reconciler.plan.render import render_markdown
+
+    spec = {"fixedInputs": {f"input_{i}": "v" * 40 for i in range(8)}}
+    plan = build_plan(State.of([lp_desired(f"lp_{n:03}", "a1", spec) for n in range(120)]), State.of([]), SCOPE,
+                      manifests_digest="d")
+    parts = render_markdown(plan)
+    assert sum(len(p) for p in parts) > 65_536 and len(parts) > 1
+    for part in parts:
+        assert len(part) <= 65_536 and balanced(part)
+        body = re.sub(r"^\*\*flyte-reconciler plan\*\* \(part \d+/\d+\)\n\n", "", part)
+        # Each part after the first starts at a section heading: no address section is cut in two.
+        assert body.startswith("#"), body[:80]
+    for n in range(120):
+        holding = [p for p in parts if f"launchplan/flytesnacks/production/lp_{n:03}`" in p]
+        assert len(holding) == 1

@@ -21,11 +21,11 @@ def test_small_plan_is_one_part_with_heading_table_and_sections(full_plan: Plan)
     parts = render_markdown(full_plan)
     assert len(parts) == 1 and parts[0] == markdown_document(full_plan)
     text = parts[0]
-    s = full_plan.summary()
-    assert text.startswith(f"## flyte-reconciler plan: {s['add']} to add, {s['change']} to change, "
-                           f"{s['destroy']} to destroy\n")
-    assert "| attributes | 2 | 1 | 1 |" in text and "| launchplan | 2 | 3 | 1 |" in text
-    assert f"| **Total** | **{s['add']}** | **{s['change']}** | **{s['destroy']}** |" in text
+    # Objects first, then how many actions they take (register + activate is one launch plan).
+    assert text.startswith("## flyte-reconciler plan: 4 objects to add, 4 to change, 3 to destroy (14 actions)\n")
+    assert "| attribute rows | 2 (2 actions) | 1 (1 action) | 1 (1 action) |" in text
+    assert "| launch plans | 1 (2 actions) | 1 (3 actions) | 1 (1 action) |" in text
+    assert "| **Total** | **4** (5 actions) | **4** (6 actions) | **3** (3 actions) |" in text
     assert "Environment `prod`" in text and "(part" not in text
     assert balanced(text)
 
@@ -123,3 +123,18 @@ def test_a_200_kb_plan_splits_into_comment_sized_balanced_parts() -> None:
 def test_custom_limit_is_respected(full_plan: Plan) -> None:
     parts = render_markdown(full_plan, max_chars=3000, title="plan")
     assert len(parts) > 1 and all(len(p) <= 3000 and balanced(p) for p in parts)
+
+
+def test_a_small_plan_heading_names_kinds_with_objects_and_actions() -> None:
+    spec = {"fixedInputs": {"x": 1}}
+    desired = [lp_desired(f"lp{i}", "a1", spec) for i in range(8)]
+    plan = build_plan(State.of(desired), State.of([]), SCOPE, manifests_digest="d")
+    assert markdown_document(plan).startswith("## flyte-reconciler plan: 8 launch plans to add (16 actions)\n")
+
+
+def test_unmanaged_objects_left_in_place_are_not_reported_as_in_sync() -> None:
+    scope = PlanOptions(projects=frozenset({"flytesnacks"}), domains=frozenset({"production"}))
+    plan = build_plan(State.of([]), State.of([lp_actual("stray", ["s1"], {})]), scope, manifests_digest="d")
+    text = markdown_document(plan, title="Drift: prod")
+    assert text.startswith("## Drift: prod: no changes, 1 unmanaged object\n") and NO_CHANGES not in text
+    assert "| `launchplan/flytesnacks/production/stray` | active launch plan (version s1) not in manifests |" in text

@@ -90,8 +90,10 @@ def test_unmanaged_warnings_and_summary(full_plan: Plan) -> None:
     s = full_plan.summary()
     total = f"Plan: {s['add']} to add, {s['change']} to change, {s['destroy']} to destroy."
     assert text.rstrip().endswith(total)
-    assert re.search(r"^  attributes +2 to add, 1 to change, 1 to destroy$", text, flags=re.M)
-    assert re.search(r"^  launchplan +2 to add, 3 to change, 1 to destroy$", text, flags=re.M)
+    assert ("  2 attribute rows to add (2 actions), 1 attribute row to change (1 action), "
+            "1 attribute row to destroy (1 action)\n") in text
+    assert ("  1 launch plan to add (2 actions), 1 launch plan to change (3 actions), "
+            "1 launch plan to destroy (1 action)\n") in text
 
 
 def test_unpruned_unmanaged_objects_are_reported_as_kept() -> None:
@@ -102,7 +104,9 @@ def test_unpruned_unmanaged_objects_are_reported_as_kept() -> None:
     scope = PlanOptions(projects=frozenset({"flytesnacks"}), domains=frozenset({"production"}))
     plan = build_plan(State.of([]), State.of([lp_actual("stray", ["s1"], {})]), scope, manifests_digest="d")
     text = render_text(plan)
-    assert NO_CHANGES in text and "kept (prune off)" in text and "Plan:" not in text
+    # Nothing to apply, but a hand-made object is drift: the plan must not claim "in sync".
+    assert NO_CHANGES not in text and "kept (prune off)" in text and "Plan:" not in text
+    assert "No changes to apply, but live state does not match the manifests: 1 unmanaged object" in text
 
 
 def test_empty_plan_says_no_changes(no_change_plan: Plan) -> None:
@@ -131,3 +135,24 @@ def test_rendering_is_deterministic_and_survives_the_saved_plan_round_trip(full_
     again = every_action_plan()
     assert render_text(full_plan) == render_text(full_plan) == render_text(again)
     assert render_text(Plan.from_json(full_plan.to_json())) == render_text(full_plan)
+
+
+def test_new_objects_list_neither_null_nor_default_fields() -> None:
+    from render_samples import SCOPE, lp_desired
+
+    spec = {"fixedInputs": {"x": 1}, "serviceAccount": None, "labels": {}, "envs": {}, "overwriteCache": False,
+            "interruptible": False, "defaultInputs": {"d": {"type": "int", "required": True, "default": None}}}
+    plan = build_plan(State.of([lp_desired("fresh", "a1", spec)]), State.of([]), SCOPE, manifests_digest="d")
+    text = render_text(plan)
+    assert "+ fixedInputs: {x: 1}" in text and "interruptible: false" in text
+    for hidden in ("serviceAccount", "labels", "envs", "overwriteCache", "default: null", "null"):
+        assert hidden not in text.split("Summary:")[0], hidden
+    assert "d: {type: int, required: true}" in text
+
+
+def test_prune_deletions_are_listed_with_the_changes_and_the_value_they_remove(full_plan: Plan) -> None:
+    text = render_text(full_plan)
+    listing = text.split("Unmanaged objects")[0]
+    assert "- attributes/flytesnacks/-/-/cluster_assignment\n" in listing
+    assert "- value: {clusterPoolName: default}" in listing
+    assert "~ activeVersions: [s1] → []" in listing
