@@ -48,6 +48,7 @@ class Writer(Protocol):
                          kickoff: str, inputs: dict[str, Any], labels: dict[str, str]) -> None: ...
     def recover_execution(self, project: str, domain: str, original: str, name: str) -> None: ...
     def terminate_execution(self, project: str, domain: str, name: str, cause: str) -> None: ...
+    def launch_run(self, project: str, domain: str, name: str, spec: str, inputs: str, run_label: str) -> None: ...
 
 
 class Progress(Protocol):
@@ -104,6 +105,11 @@ def _handle(writer: Writer, action: A.Action) -> None:
             writer.terminate_execution(action.project, action.domain, action.name, action.cause)
         case A.RecoverExecution():
             writer.recover_execution(action.project, action.domain, action.original, action.name)
+        case A.LaunchRun():
+            writer.launch_run(action.project, action.domain, action.name, action.spec, action.inputs,
+                              action.run_label)
+        case A.TerminateRun():
+            writer.terminate_execution(action.project, action.domain, action.name, action.cause)
         case _:
             raise TypeError(f"no apply handler for action type {type(action).__name__}")
 

@@ -67,6 +67,7 @@ class Prune(_Strict):
     attributes: bool = False
     workflows: bool = False
     backfills: bool = False
+    runs: bool = False  # terminate a still-running execution of a Run removed from the manifests
 
 
 class RunConfig(_Strict):

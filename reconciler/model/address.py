@@ -12,6 +12,7 @@ Text forms, per kind::
     attributes/<project>/<domain|->/<workflow|->/<type>     (``-``: not at that level)
     attributes/<project>/<domain|->/<workflow|->            (an Attributes document: every type at one level)
     backfill/<project>/<domain>/<launch plan>/<name>
+    run/<project>/<domain>/<name>
 
 Parts are non-empty and never contain ``/`` (a part with a slash could not be parsed back), and
 ``-`` is reserved for "no level" in attributes addresses.
@@ -22,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-KINDS = ("project", "workflow", "attributes", "launchplan", "backfill")
+KINDS = ("project", "workflow", "attributes", "launchplan", "backfill", "run")
 
 ATTRIBUTE_TYPES = (
     "task_resource",
@@ -37,7 +38,8 @@ ATTRIBUTE_TYPES = (
 NO_LEVEL = "-"
 
 # How many parts follow the kind in the text form (attributes: 3 for a document, 4 for one type).
-_ARITY = {"project": (1,), "launchplan": (3,), "workflow": (3,), "attributes": (3, 4), "backfill": (4,)}
+_ARITY = {"project": (1,), "launchplan": (3,), "workflow": (3,), "attributes": (3, 4), "backfill": (4,),
+         "run": (3,)}
 
 
 class AddressError(ValueError):
@@ -70,6 +72,7 @@ class Address:
             "workflow": ("domain", "name"),
             "attributes": (),
             "backfill": ("domain", "launch_plan", "name"),
+            "run": ("domain", "name"),
         }[self.kind]
         for part in ("project", *required):
             if not getattr(self, part):
@@ -109,6 +112,10 @@ class Address:
     @classmethod
     def of_backfill(cls, project: str, domain: str, launch_plan: str, name: str) -> Address:
         return cls("backfill", project, domain, name, launch_plan=launch_plan)
+
+    @classmethod
+    def of_run(cls, project: str, domain: str, name: str) -> Address:
+        return cls("run", project, domain, name)
 
     @staticmethod
     def parse(text: str) -> Address:
@@ -155,6 +162,8 @@ def _parse(text: str) -> Address:
         return Address.of_workflow(*parts)
     if kind == "backfill":
         return Address.of_backfill(*parts)
+    if kind == "run":
+        return Address.of_run(*parts)
     project, domain, workflow, *attr_type = parts
     return Address.of_attributes(project, _level(domain), _level(workflow), attr_type[0] if attr_type else None)
 
@@ -169,6 +178,7 @@ _FORMS = {
     "workflow": "<project>/<domain>/<name>",
     "attributes": "<project>/<domain|->/<workflow|->/<type>",
     "backfill": "<project>/<domain>/<launch plan>/<name>",
+    "run": "<project>/<domain>/<name>",
 }
 
 
@@ -190,6 +200,10 @@ def attributes_address(project: str, domain: str | None, workflow: str | None, a
 
 def backfill_address(project: str, domain: str, launch_plan: str, name: str) -> str:
     return str(Address.of_backfill(project, domain, launch_plan, name))
+
+
+def run_address(project: str, domain: str, name: str) -> str:
+    return str(Address.of_run(project, domain, name))
 
 
 def leaf(address: str) -> str:

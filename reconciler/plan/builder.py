@@ -22,6 +22,7 @@ from reconciler.plan.model import Plan
 from reconciler.plan.options import PlanOptions
 from reconciler.plan.projects import plan_projects
 from reconciler.plan.result import KindPlan
+from reconciler.plan.runs import plan_runs
 
 
 def build_plan(
@@ -42,6 +43,8 @@ def build_plan(
     result.extend(plan_launch_plans(desired, actual, options))
     backfill_plan, progress = plan_backfills(desired, actual, options)
     result.extend(backfill_plan)
+    run_plan, run_status = plan_runs(desired, actual, options)
+    result.extend(run_plan)
     if result.errors:
         raise PlanError("the desired state cannot be planned:\n  " + "\n  ".join(sorted(result.errors)))
 
@@ -69,4 +72,5 @@ def build_plan(
         warnings=tuple(sorted(set(result.warnings) | set(warnings))),
         in_sync=tuple(sorted(set(result.in_sync))),
         backfills=progress,
+        runs=run_status,
     )
