@@ -15,7 +15,7 @@ from reconciler.cli.base import ReconcilerGroup
 
 # Modules that each add commands to the group (one module per command family).
 _COMMAND_MODULES = ("validate", "schema", "sandbox", "plan", "apply", "show", "import_flytectl", "diff", "export",
-                    "backfill", "doctor")
+                    "backfill", "run", "doctor")
 
 
 @click.group(cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"]})
