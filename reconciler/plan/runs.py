@@ -32,6 +32,7 @@ from reconciler.plan.run_names import changed_name, execution_name
 SUCCEEDED = "SUCCEEDED"
 FAILED_PHASES = frozenset({"FAILED", "TIMED_OUT"})
 ABORTED = "ABORTED"
+ABORTING = "ABORTING"
 TERMINAL = FAILED_PHASES | {SUCCEEDED, ABORTED}
 
 
@@ -44,6 +45,11 @@ def status_of(phase: str | None) -> str:
     if phase in FAILED_PHASES:
         return "failed"
     return "aborted" if phase == ABORTED else "running"
+
+
+def _stoppable(execution: dict[str, Any]) -> bool:
+    """Unfinished and not already being aborted (terminating it again would never settle the plan)."""
+    return execution["phase"] not in TERMINAL and execution["phase"] != ABORTING
 
 
 def describe_entity(entity: dict[str, Any], via: str) -> str:
@@ -106,12 +112,13 @@ def plan_runs(desired: State, actual: State, options: PlanOptions) -> tuple[Kind
         actions: list[LaunchRun | TerminateRun] = []
         if current is None:
             actions.append(_launch(want, name))
-            if want.body["terminatePrevious"]:
-                for old in executions:
-                    if old["name"] != name and old["phase"] not in TERMINAL:
-                        actions.append(_terminate(
-                            want.address, old, f"{old['name']} is superseded by {name} (terminatePrevious)",
-                            f"flyte-reconciler: superseded by {name} ({want.source or want.address})"))
+        if want.body["terminatePrevious"]:
+            # Also when the current execution exists already: an apply may have died between the two writes.
+            for old in executions:
+                if old["name"] != name and _stoppable(old):
+                    actions.append(_terminate(
+                        want.address, old, f"{old['name']} is superseded by {name} (terminatePrevious)",
+                        f"flyte-reconciler: superseded by {name} ({want.source or want.address})"))
         phase = current["phase"] if current else None
         status[want.address] = {
             "generation": generation, "execution": name, "phase": phase, "status": status_of(phase),
@@ -127,8 +134,8 @@ def plan_runs(desired: State, actual: State, options: PlanOptions) -> tuple[Kind
         if not options.in_scope(parsed.project, parsed.domain):
             continue
         for execution in have.body["executions"]:
-            if execution["phase"] in TERMINAL:
-                continue  # a finished run whose manifest was removed: history, nothing to report
+            if not _stoppable(execution):
+                continue  # finished (or being aborted): history, nothing to report
             pruned = options.prune.runs
             out.unmanaged.append(Unmanaged(
                 address=have.address, detail=f"execution {execution['name']} ({execution['phase']}) of a Run no "
