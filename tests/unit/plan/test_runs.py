@@ -83,7 +83,7 @@ def test_an_edit_is_ignored_with_a_warning_or_relaunched_once() -> None:
     launched = [execution(1, "SUCCEEDED", digest="d1")]
     actions, _, warnings, _ = plan([desired(digest="d2")], launched)
     assert actions == [] and "the change is ignored (onChange: ignore)" in warnings[0]
-    actions, status, _, _ = plan([desired(digest="d2", on_change="relaunch")], launched)
+    actions, _, _, _ = plan([desired(digest="d2", on_change="relaunch")], launched)
     (launch,) = actions
     assert launch.name == changed_name(execution_name(ADDRESS, 1), "d2")
     relaunched = [*launched, execution(1, "RUNNING", digest="d2", name=launch.name)]
@@ -161,7 +161,8 @@ def problems(tmp_path: Path, name: str, spec: str) -> list[str]:
     ("Bad_Name", "  workflow: {name: wf}", r"m\.yaml:3: .*metadata\.name: .*cannot name a run"),
     ("ok", "  workflow: {name: wf}\n  generation: 0", r"m\.yaml:6: .*spec\.generation"),
     ("ok", "  workflow: {name: wf}\n  onChange: rerun", r"m\.yaml:6: .*spec\.onChange"),
-    ("ok", "  workflow: {name: wf}\n  labels: {flyte-reconciler-run: x}", r"m\.yaml:6: .*spec\.labels: .*writes itself"),
+    ("ok", "  workflow: {name: wf}\n  labels: {flyte-reconciler-run: x}",
+     r"m\.yaml:6: .*spec\.labels: .*writes itself"),
     ("ok", "  workflow: {name: wf}\n  launchplan: {name: x}", r"m\.yaml:6: .*spec\.launchplan.*did you mean"),
 ])
 def test_run_manifests_are_validated_offline_with_file_and_line(tmp_path: Path, name: str, spec: str,
