@@ -223,7 +223,8 @@ def _execution_spec(intent: RunIntent, entity: _Entity, run_labels: dict[str, st
     if spec.get("interruptible") is not None:
         out.interruptible.CopyFrom(wrappers_pb2.BoolValue(value=spec["interruptible"]))
     if spec.get("envs"):
-        out.envs.values.extend(common_pb2.KeyValuePair(key=k, value=v) for k, v in sorted(spec["envs"].items()))
+        for key, value in sorted(spec["envs"].items()):
+            out.envs.values.add(key=key, value=str(value))
     if spec.get("clusterAssignment"):
         out.cluster_assignment.CopyFrom(cluster_assignment_pb2.ClusterAssignment(
             cluster_pool_name=spec["clusterAssignment"]["clusterPoolName"]))
@@ -238,7 +239,7 @@ def _desired(client: Any, intent: RunIntent, declared: dict[str, Resource]) -> t
     try:
         entity = _resolve(client, intent, declared)
     except PlanError as exc:
-        return None, [str(exc)]
+        return None, [exc.message + (f" ({exc.hint})" if exc.hint else "")]
     spec = intent.spec
     via = next(k for k in ("launchPlan", "workflow", "task") if spec.get(k))
     ident = entity.ident
@@ -271,7 +272,7 @@ def desired_runs(client: Any, intents: list[RunIntent], desired_launch_plans: It
             resources.append(resource)
     if errors:
         raise PlanError("the Run manifests cannot be planned:\n  " + "\n  ".join(errors),
-                        hint="fix the inputs to match the entity's interface; nothing was written")
+                        hint="fix these Run manifests; nothing was written")
     return resources
 
 

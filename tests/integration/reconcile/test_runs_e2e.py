@@ -406,3 +406,26 @@ def test_flytekit_fetch_execution_reads_the_run_back(tmp_path, clock) -> None:
         assert fetched.id.name == name
         assert fetched.spec.launch_plan.name == "reports.daily_report"
         assert fetched.spec.labels.values["flyte-reconciler-run"] == "migrate"
+
+
+def test_every_execution_override_reaches_the_execution(tmp_path, clock) -> None:
+    overrides = ("  labels: {team: data}\n  annotations: {example.com/owner: ops}\n  serviceAccount: runner\n"
+                 "  iamRole: arn:aws:iam::1:role/r\n  rawOutputDataPrefix: s3://raw/out\n  maxParallelism: 3\n"
+                 "  interruptible: true\n  overwriteCache: true\n  envs: {A: '1', B: two}\n"
+                 "  clusterAssignment: {clusterPoolName: gpu}\n")
+    root = repo(tmp_path, migrate() + overrides)
+    with start(tmp_path, clock) as admin, grpc.insecure_channel(admin.address) as channel:
+        apply(root, admin)
+        (name,) = executions(admin)
+        spec = AdminServiceStub(channel).GetExecution(execution_pb2.WorkflowExecutionGetRequest(
+            id=identifier_pb2.WorkflowExecutionIdentifier(project="flytesnacks", domain="development",
+                                                          name=name))).spec
+        assert spec.labels.values["team"] == "data" and spec.labels.values["flyte-reconciler-generation"] == "1"
+        assert dict(spec.annotations.values) == {"example.com/owner": "ops"}
+        assert spec.security_context.run_as.k8s_service_account == "runner"
+        assert spec.security_context.run_as.iam_role == "arn:aws:iam::1:role/r"
+        assert spec.raw_output_data_config.output_location_prefix == "s3://raw/out"
+        assert spec.max_parallelism == 3 and spec.interruptible.value is True and spec.overwrite_cache is True
+        assert {(kv.key, kv.value) for kv in spec.envs.values} == {("A", "1"), ("B", "two")}
+        assert spec.cluster_assignment.cluster_pool_name == "gpu"
+        assert spec.metadata.mode == execution_pb2.ExecutionMetadata.MANUAL
