@@ -429,3 +429,31 @@ def test_every_execution_override_reaches_the_execution(tmp_path, clock) -> None
         assert {(kv.key, kv.value) for kv in spec.envs.values} == {("A", "1"), ("B", "two")}
         assert spec.cluster_assignment.cluster_pool_name == "gpu"
         assert spec.metadata.mode == execution_pb2.ExecutionMetadata.MANUAL
+
+
+def test_a_saved_plan_launches_the_run_once_and_is_refused_after(tmp_path, clock) -> None:
+    root = repo(tmp_path, migrate())
+    with start(tmp_path, clock) as admin:
+        saved = tmp_path / "plan.json"
+        assert run(admin, "plan", str(root), "--out", str(saved)).exit_code == 0
+        shown = CliRunner().invoke(cli, ["show", str(saved), "--format", "json"])
+        assert '"action_type": "launch_run"' in shown.output
+        assert run(admin, "apply", "--plan", str(saved), "--auto-approve").exit_code == 0
+        again = run(admin, "apply", "--plan", str(saved), "--auto-approve")
+        assert again.exit_code == 1 and "stale" in again.output
+        assert "run/flytesnacks/development/migrate" in again.output
+        assert len(executions(admin)) == 1
+
+
+def test_runs_are_observed_with_one_list_per_project_domain(tmp_path, clock) -> None:
+    runs = "".join(migrate().replace("name: migrate", f"name: job-{i}").replace("domain: development", f"domain: {d}")
+                   for i, d in enumerate(["development", "development", "development", "staging", "staging"]))
+    root = repo(tmp_path, runs)
+    (root / "flyte-reconciler.yaml").write_text("scope: {projects: [flytesnacks], domains: [development, staging]}\n")
+    with start(tmp_path, clock) as admin:
+        apply(root, admin)
+        admin.reset_counters()
+        assert run(admin, "plan", str(root), "--detailed-exitcode").exit_code == 0
+        calls = admin.counters()
+        assert calls["ListExecutions"] == 2  # development and staging, five runs
+        assert "GetExecution" not in calls  # only a failed execution is read alone (for its full error)
