@@ -2,7 +2,7 @@
 
 Observe: one filtered, paged ListExecutions per project-domain (all Run executions of that project-domain
 at once, never one Get per run), kept when the name has a run's shape and the execution carries the run
-label; then a GetExecution only for failed executions, whose error message the list truncates.
+label; then a GetExecution only for a failed execution whose error message the list may have cut.
 
 Resolve (``desired_runs``): per Run, the entity it executes (a launch plan version; a workflow's default
 launch plan; a task) and its interface, then every input converted to a literal by interface type, as
@@ -43,6 +43,9 @@ from reconciler.plan.run_names import (
 _PHASE = core_execution_pb2.WorkflowExecution.Phase
 _ERROR_KIND = core_execution_pb2.ExecutionError.ErrorKind
 _FAILED = {"FAILED", "TIMED_OUT"}
+# ListExecutions cuts error messages to 100 bytes (flyteadmin's list transformer; a cut inside a UTF-8
+# character drops it): a shorter message may have been cut, a message well below that is whole.
+_LISTED_MESSAGE_BYTES = 96
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ def _list_request(project: str, domain: str) -> Any:
 def _error(client: Any, execution: Any) -> dict[str, Any] | None:
     if _PHASE.Name(execution.closure.phase) not in _FAILED:
         return None
+    error = execution.closure.error
+    if len(error.message.encode()) < _LISTED_MESSAGE_BYTES:  # the list did not cut it: no extra call
+        return {"kind": _ERROR_KIND.Name(error.kind), "code": error.code, "message": error.message}
     full = client.call("GetExecution", execution_pb2.WorkflowExecutionGetRequest(id=execution.id),
                        target=f"execution/{execution.id.project}/{execution.id.domain}/{execution.id.name}")
     error = full.closure.error

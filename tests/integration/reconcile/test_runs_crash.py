@@ -110,3 +110,35 @@ def test_two_concurrent_applies_launch_each_run_once(tmp_path: Path) -> None:
         converge(admin, root)
         runs = sorted(run for run, _generation, _phase in run_executions(admin.address))
         assert runs == [f"job-{i}" for i in range(RUNS)]
+
+
+def test_lost_replies_and_unavailability_launch_each_run_once(tmp_path: Path) -> None:
+    """A CreateExecution whose reply is lost has happened: the client's retry meets ALREADY_EXISTS, checks
+    (GetExecution) that the execution carries this run's label, and counts it as launched."""
+    from reconciler.localadmin.aids import Aids
+
+    checked = 0
+    for seed in (1, 2, 3):
+        root, db = tmp_path / f"repo-{seed}", tmp_path / f"a-{seed}.db"
+        manifests(root, 1)
+        with LocalAdmin.start(db_path=db, port=0, seed_samples=True):
+            pass  # seeded without chaos
+        chaos = Aids(lost_reply_rate=0.5, unavailable_rate=0.2, seed=seed)
+        with LocalAdmin.start(db_path=db, port=0, lifecycle=SLOW, aids=chaos) as admin:
+            for _ in range(10):
+                if cli(*args(admin, root)).returncode == 0:
+                    break
+            runs = sorted(run for run, _generation, _phase in run_executions_retrying(admin.address))
+            assert runs == [f"job-{i}" for i in range(RUNS)]
+            checked += admin.counters().get("GetExecution", 0)
+    assert checked > 0  # some launches met ALREADY_EXISTS after a lost reply (P(none) < 0.1 % over the seeds)
+
+
+def run_executions_retrying(address: str) -> list[tuple[str, str, int]]:
+    for _ in range(50):  # the listing itself may be hit by the injected failures
+        try:
+            return run_executions(address)
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNAVAILABLE:
+                raise
+    raise AssertionError("ListExecutions kept failing")

@@ -457,3 +457,30 @@ def test_runs_are_observed_with_one_list_per_project_domain(tmp_path, clock) -> 
         calls = admin.counters()
         assert calls["ListExecutions"] == 2  # development and staging, five runs
         assert "GetExecution" not in calls  # only a failed execution is read alone (for its full error)
+
+
+def test_a_run_of_a_launch_plan_registered_by_the_same_apply(tmp_path, clock) -> None:
+    launch_plan = """\
+---
+apiVersion: flyte-reconciler/v1
+kind: LaunchPlan
+metadata: {project: flytesnacks, domain: development, name: nightly}
+spec:
+  workflow: {name: reports.daily_report, version: v2}
+  fixedInputs: {region: eu}
+"""
+    text = launch_plan + migrate().replace("workflow: {name: reports.daily_report, version: v1}",
+                                           "launchPlan: {name: nightly}")
+    root = repo(tmp_path, text)
+    with start(tmp_path, clock) as admin:
+        planned = run(admin, "plan", str(root))  # the launch plan is not registered yet: inputs from its new spec
+        assert planned.exit_code == 0 and "generation 1: launch launch plan nightly@" in planned.output
+        (root / "m.yaml").write_text(PROJECT + text.replace("limit: 5", "limit: 5\n    region: us"))
+        fixed = run(admin, "plan", str(root))
+        assert fixed.exit_code == 1 and "has no input 'region' (it is a fixed input of the launch plan)" \
+            in fixed.output
+        (root / "m.yaml").write_text(PROJECT + text)
+        apply(root, admin)
+        (launched,) = executions(admin).values()
+        assert launched.spec.launch_plan.name == "nightly"
+        assert run(admin, "plan", str(root), "--detailed-exitcode").exit_code == 0
