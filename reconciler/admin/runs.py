@@ -24,8 +24,9 @@ from flyteidl.admin import cluster_assignment_pb2, common_pb2, execution_pb2, la
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, security_pb2
 from google.protobuf import wrappers_pb2
+from google.protobuf.message import DecodeError
 
-from reconciler.admin.literals import LiteralError, to_literal, type_name
+from reconciler.admin.literals import LiteralError, literal_to_value, to_literal, type_name
 from reconciler.admin.pages import PAGE_SIZE
 from reconciler.errors import AlreadyExistsError, NotFoundError, PlanError
 from reconciler.model.address import Address, launch_plan_address, run_address
@@ -35,6 +36,7 @@ from reconciler.plan.run_names import (
     LABEL_RUN,
     LABEL_SPEC,
     PREFIX,
+    RESERVED_LABEL_PREFIX,
     is_run_execution,
     labels,
     spec_digest,
@@ -237,8 +239,29 @@ def _execution_spec(intent: RunIntent, entity: _Entity, run_labels: dict[str, st
     return out
 
 
-_OVERRIDES = ("labels", "annotations", "serviceAccount", "iamRole", "rawOutputDataPrefix", "maxParallelism",
-              "interruptible", "overwriteCache", "envs", "clusterAssignment")
+def execution_view(spec: execution_pb2.ExecutionSpec, inputs: literals_pb2.LiteralMap) -> dict[str, Any]:
+    """The readable form of what a launch sends: entity, inputs (as literals read back) and overrides.
+    The plan shows it, and a saved plan is checked against it (``reconciler.admin.plan_payloads``)."""
+    ident = spec.launch_plan
+    overrides: dict[str, Any] = {}
+    user_labels = {k: v for k, v in sorted(spec.labels.values.items()) if not k.startswith(RESERVED_LABEL_PREFIX)}
+    run_as = spec.security_context.run_as
+    for key, value in (("labels", user_labels), ("annotations", dict(sorted(spec.annotations.values.items()))),
+                       ("serviceAccount", run_as.k8s_service_account), ("iamRole", run_as.iam_role),
+                       ("rawOutputDataPrefix", spec.raw_output_data_config.output_location_prefix),
+                       ("maxParallelism", spec.max_parallelism),
+                       ("interruptible", spec.interruptible.value if spec.HasField("interruptible") else None),
+                       ("overwriteCache", spec.overwrite_cache),
+                       ("envs", {kv.key: kv.value for kv in sorted(spec.envs.values, key=lambda kv: kv.key)}),
+                       ("clusterAssignment", {"clusterPoolName": spec.cluster_assignment.cluster_pool_name}
+                        if spec.cluster_assignment.cluster_pool_name else None)):
+        if value not in (None, "", 0, {}) or (key == "interruptible" and value is False):
+            overrides[key] = value
+    return {"entity": {"type": "task" if ident.resource_type == identifier_pb2.TASK else "launch_plan",
+                       "project": ident.project, "domain": ident.domain, "name": ident.name,
+                       "version": ident.version},
+            "inputs": {k: literal_to_value(v) for k, v in sorted(inputs.literals.items())},
+            "overrides": overrides}
 
 
 def _desired(client: Any, intent: RunIntent, declared: dict[str, Resource]) -> tuple[Resource | None, list[str]]:
@@ -256,12 +279,9 @@ def _desired(client: Any, intent: RunIntent, declared: dict[str, Resource]) -> t
     digest = spec_digest(spec)
     run_labels = labels(intent.address, spec["generation"], digest)
     execution_spec = _execution_spec(intent, entity, run_labels)
-    body = {
-        "generation": spec["generation"], "onChange": spec["onChange"], "terminatePrevious": spec["terminatePrevious"],
-        "specDigest": digest, "via": via, "inputs": dict(sorted((spec.get("inputs") or {}).items())),
-        "entity": {"type": "task" if via == "task" else "launch_plan", "project": ident.project,
-                   "domain": ident.domain, "name": ident.name, "version": ident.version},
-        "overrides": {k: spec[k] for k in _OVERRIDES if spec.get(k) not in (None, {}, False)}}
+    body = {"generation": spec["generation"], "onChange": spec["onChange"],
+            "terminatePrevious": spec["terminatePrevious"], "specDigest": digest, "via": via,
+            **execution_view(execution_spec, literal_map)}
     payload = {"spec": base64.b64encode(execution_spec.SerializeToString(deterministic=True)).decode("ascii"),
                "inputs": base64.b64encode(literal_map.SerializeToString(deterministic=True)).decode("ascii")}
     return Resource(intent.address, body, payload=payload, source=intent.source), []
@@ -305,3 +325,29 @@ class RunWriter:
                 raise PlanError(f"{target} already exists and is not an execution of run "
                                 f"{run_address(project, domain, run_label)} (its label {LABEL_RUN} differs)",
                                 hint="rename the Run (metadata.name) or bump spec.generation") from None
+
+
+def run_payload_problems(plan: Any) -> list[str]:
+    """Every ``launch_run`` of a saved plan whose serialized ExecutionSpec and inputs are not what it shows
+    (entity, inputs, overrides) or do not carry its run label and generation (empty: all agree)."""
+    from pydantic_core import to_jsonable_python
+
+    problems = []
+    for action in plan.actions:
+        if action.type != "launch_run":
+            continue
+        try:
+            spec = execution_pb2.ExecutionSpec.FromString(base64.b64decode(action.spec, validate=True))
+            inputs = literals_pb2.LiteralMap.FromString(base64.b64decode(action.inputs, validate=True))
+        except (ValueError, DecodeError) as exc:
+            problems.append(f"{action.address}: the execution to launch cannot be decoded ({exc})")
+            continue
+        shown = to_jsonable_python({"execution": action.name, "generation": action.generation,
+                                    **execution_view(spec, inputs)})
+        if shown != action.after or shown["entity"] != action.entity:
+            problems.append(f"{action.address}: the execution that would be launched ({action.name}) is not the one "
+                            "the plan shows")
+        values = spec.labels.values
+        if (values.get(LABEL_RUN), values.get(LABEL_GENERATION)) != (action.run_label, str(action.generation)):
+            problems.append(f"{action.address}: the execution's labels name another run or generation")
+    return problems

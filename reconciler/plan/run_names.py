@@ -26,6 +26,7 @@ from reconciler.model.address import Address
 
 PREFIX = "run-"
 NAME_PART_MAX = 30
+RESERVED_LABEL_PREFIX = "flyte-reconciler-"  # the labels below; a Run manifest may not set labels with it
 LABEL_RUN = "flyte-reconciler-run"
 LABEL_GENERATION = "flyte-reconciler-generation"
 LABEL_SPEC = "flyte-reconciler-spec"

@@ -86,7 +86,7 @@ def _launch(want: Resource, name: str) -> LaunchRun:
         address=want.address,
         reason=f"generation {body['generation']}: launch {describe_entity(entity, body['via'])}",
         after={"execution": name, "generation": body["generation"], "entity": entity, "inputs": body["inputs"],
-               **({"overrides": body["overrides"]} if body["overrides"] else {})},
+               "overrides": body["overrides"]},
         project=parsed.project, domain=str(parsed.domain), name=name, generation=body["generation"],
         entity=entity, spec=payload["spec"], inputs=payload["inputs"], run_label=str(parsed.name))
 
