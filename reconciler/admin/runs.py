@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ from reconciler.plan.run_names import (
     spec_digest,
 )
 
+RESOLVE_CONCURRENCY = 8
 _PHASE = core_execution_pb2.WorkflowExecution.Phase
 _ERROR_KIND = core_execution_pb2.ExecutionError.ErrorKind
 _FAILED = {"FAILED", "TIMED_OUT"}
@@ -289,10 +291,12 @@ def _desired(client: Any, intent: RunIntent, declared: dict[str, Resource]) -> t
 
 def desired_runs(client: Any, intents: list[RunIntent], desired_launch_plans: Iterable[Resource]) -> list[Resource]:
     """Resolve every Run; raises one PlanError listing every problem of every run (nothing is written)."""
-    declared = State.of(list(desired_launch_plans)).resources
+    declared = dict(State.of(list(desired_launch_plans)).resources)
+    # One or two reads per run (the entity and its interface), in flight together.
+    with ThreadPoolExecutor(max_workers=max(1, min(RESOLVE_CONCURRENCY, len(intents)))) as pool:
+        outcomes = list(pool.map(lambda intent: _desired(client, intent, declared), intents))
     resources, errors = [], []
-    for intent in intents:
-        resource, problems = _desired(client, intent, dict(declared))
+    for resource, problems in outcomes:
         errors += problems
         if resource is not None:
             resources.append(resource)

@@ -282,6 +282,8 @@ def test_a_failed_run_gives_exit_code_4_and_admin_error(tmp_path, clock) -> None
             "message": "simulated failure (the embedded admin's failure rule matched this execution)"}
         plan = run(admin, "plan", str(root))
         assert "FAILED  USER SimulatedFailure: simulated failure" in plan.output
+        markdown = run(admin, "plan", str(root), "--format", "markdown")
+        assert "| **FAILED** | USER SimulatedFailure: simulated failure" in markdown.output
 
 
 def test_apply_wait_waits_for_a_run_and_exits_4_when_it_failed(tmp_path) -> None:
