@@ -61,15 +61,12 @@ def _target(want: Resource, mine: list[dict[str, Any]]) -> tuple[str, dict[str, 
     """The execution this generation should have, the observed one if any, and a warning."""
     body = want.body
     base = execution_name(want.address, body["generation"])
-    by_name = {e["name"]: e for e in mine}
-    if body["onChange"] == "relaunch" and mine and not any(e["specDigest"] == body["specDigest"] for e in mine):
-        name = changed_name(base, body["specDigest"])
-        return name, by_name.get(name), None
-    if body["onChange"] == "relaunch":
+    if body["onChange"] == "relaunch" and mine:
         matching = [e for e in mine if e["specDigest"] == body["specDigest"]]
-        if matching:
+        if matching:  # this very spec ran already (perhaps before an edit that was reverted since)
             return matching[-1]["name"], matching[-1], None
-    current = by_name.get(base) or (mine[-1] if mine else None)
+        return changed_name(base, body["specDigest"]), None, None
+    current = next((e for e in mine if e["name"] == base), mine[-1] if mine else None)
     warning = None
     if current is not None and current["specDigest"] != body["specDigest"]:
         warning = (f"{want.address}: the spec changed after generation {body['generation']} was launched "
