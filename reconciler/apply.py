@@ -61,6 +61,7 @@ class Writer(Protocol):
     def terminate_execution(self, project: str, domain: str, name: str, cause: str) -> None: ...
     def upload_package_archive(self, project: str, domain: str, filename: str, md5: str, path: str) -> None: ...
     def register_package_entity(self, kind: str, request: str) -> None: ...
+    def launch_run(self, project: str, domain: str, name: str, spec: str, inputs: str, run_label: str) -> None: ...
 
 
 class Progress(Protocol):
@@ -154,6 +155,11 @@ def _handle(writer: Writer, action: A.Action) -> None:
             writer.upload_package_archive(action.project, action.domain, action.filename, action.md5, action.path)
         case A.RegisterPackageEntity():
             writer.register_package_entity(action.entity_kind, action.request)
+        case A.LaunchRun():
+            writer.launch_run(action.project, action.domain, action.name, action.spec, action.inputs,
+                              action.run_label)
+        case A.TerminateRun():
+            writer.terminate_execution(action.project, action.domain, action.name, action.cause)
         case _:
             raise TypeError(f"no apply handler for action type {type(action).__name__}")
 

@@ -14,6 +14,7 @@ from typing import Any
 from reconciler.admin import package_observe
 from reconciler.admin.executions import backfill_runs
 from reconciler.admin.observe import LaunchPlanIntent, ObserveRequest, observe
+from reconciler.admin.runs import RunIntent, desired_runs, observe_runs
 from reconciler.collector import long_lived_heap
 from reconciler.errors import StalePlanError
 from reconciler.manifests import LoadedManifests
@@ -61,6 +62,7 @@ def plan_options(loaded: LoadedManifests, selection: Selection) -> PlanOptions:
             attributes=prune.attributes,
             workflows=prune.workflows,
             backfills=prune.backfills,
+            runs=prune.runs,
         ),
         targets=selection.targets,
         excludes=selection.excludes,
@@ -128,6 +130,31 @@ def backfill_resources(loaded: LoadedManifests) -> list[Resource]:
     return resources
 
 
+def run_intents(loaded: LoadedManifests) -> list[RunIntent]:
+    intents = []
+    for doc in loaded.documents:
+        if doc.kind != "Run":
+            continue
+        spec = doc.model.spec.model_dump(mode="json", by_alias=True)
+        sources = {f"spec.{path}": f"{doc.file}:{doc.line_of(('spec', *path.split('.')))}"
+                   for path in ("launchPlan", "workflow", "task", "inputs", "task.version", "workflow.version",
+                                "launchPlan.version")}
+        sources |= {f"spec.inputs.{key}": f"{doc.file}:{doc.line_of(('spec', 'inputs', key))}"
+                    for key in spec.get("inputs") or {}}
+        intents.append(RunIntent(address=doc.address, spec=spec, source=doc.source, sources=sources))
+    return intents
+
+
+def run_pairs(loaded: LoadedManifests, options: PlanOptions) -> set[tuple[str, str]]:
+    """Project-domains whose Run executions are read: those with Runs, and with ``prune.runs`` the whole
+    managed scope (to find executions of Runs removed from the manifests)."""
+    parsed = [Address.parse(doc.address) for doc in loaded.documents if doc.kind == "Run"]
+    pairs = {(a.project, str(a.domain)) for a in parsed}
+    if options.prune.runs:
+        pairs |= {(p, d) for p in options.projects for d in options.domains}
+    return pairs
+
+
 def observe_backfills(client: Any, addresses: list[str]) -> list[Resource]:
     with ThreadPoolExecutor(max_workers=8) as pool:
         return list(pool.map(lambda a: backfill_runs(client, a), addresses))
@@ -149,16 +176,22 @@ def _make_plan(loaded: LoadedManifests, client: Any, selection: Selection, *,
     packages = package_observe.prepare(loaded.documents, client)
     request = observe_request(loaded, options, packages)
     backfills = backfill_resources(loaded)
+    pairs = run_pairs(loaded, options)
     # Backfill runs are read alongside the rest, and the desired side is built while the reads wait.
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         f_observation = pool.submit(observe, client, request)
         f_runs = pool.submit(observe_backfills, client, [b.address for b in backfills])
+        f_run_executions = pool.submit(observe_runs, client, pairs) if pairs else None
         simple = simple_resources(loaded)
         registered = package_observe.observe(client, packages)
         observation, runs = f_observation.result(), f_runs.result()
-    desired = State.of([*simple, *observation.desired_launch_plans, *backfills,
+        run_executions = f_run_executions.result() if f_run_executions else []
+    intents = run_intents(loaded)
+    runs_wanted = desired_runs(client, intents, observation.desired_launch_plans) if intents else []
+    desired = State.of([*simple, *observation.desired_launch_plans, *backfills, *runs_wanted,
                         *(package_observe.desired(p) for p in packages)])
-    actual = State({**observation.actual.resources, **{r.address: r for r in [*runs, *registered]}})
+    actual = State({**observation.actual.resources,
+                    **{r.address: r for r in [*runs, *run_executions, *registered]}})
     return build_plan(
         desired, actual, options,
         manifests_digest=loaded.digest,
@@ -185,6 +218,8 @@ def check_fresh(plan: Plan, client: Any) -> None:
     actual = observe(client, request).actual
     runs = observe_backfills(client, [a for a in addresses if kind_of(a) == "backfill"])
     runs += package_observe.observe_planned(client, plan.actions)
+    run_pairs_ = {(a.project, str(a.domain)) for a in parsed if a.kind == "run"}
+    runs += observe_runs(client, run_pairs_) if run_pairs_ else []
     actual = State({**actual.resources, **{r.address: r for r in runs}})
     changed = stale_addresses(plan.fingerprints, fingerprints(actual, addresses))
     if changed:

@@ -39,7 +39,7 @@ def desired_bodies(loaded: LoadedManifests) -> dict[str, dict[str, Any]]:
                                                 wf["name"], wf["version"]))
             bodies[doc.address] = {"version": version or "(resolved at plan time)", "active": spec.get("active", True),
                                    "spec": {k: v for k, v in spec.items() if k not in ("version", "active")}}
-        elif doc.kind == "Backfill":
+        elif doc.kind in ("Backfill", "Run"):
             bodies[doc.address] = doc.model.spec.model_dump(mode="json", by_alias=True)
     return bodies
 

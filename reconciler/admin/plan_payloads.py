@@ -32,7 +32,9 @@ def _decoded(spec: str | dict[str, Any]) -> launch_plan_pb2.LaunchPlanSpec:
 
 def payload_problems(plan: Plan) -> list[str]:
     """Every register action whose payload is not the spec it shows (empty: all agree)."""
-    problems = []
+    from reconciler.admin.runs import run_payload_problems
+
+    problems = run_payload_problems(plan)
     for action in plan.actions:
         if isinstance(action, A.RegisterPackageEntity | A.UploadPackageArchive):
             problems += _package_problems(action)

@@ -28,13 +28,14 @@ from reconciler.admin.client import AdminClient
 from reconciler.admin.convert import RESOURCE_TYPES, attribute_to_proto, project_proto
 from reconciler.admin.executions import ExecutionWriter
 from reconciler.admin.pages import PAGE_SIZE, paginate
+from reconciler.admin.runs import RunWriter
 from reconciler.errors import AlreadyExistsError, InvalidArgumentError, PlanError
 from reconciler.model.address import attributes_address, launch_plan_address, project_address
 
 _NAMED_TYPES = {"workflow": identifier_pb2.WORKFLOW, "launch_plan": identifier_pb2.LAUNCH_PLAN}
 
 
-class AdminWriter(ExecutionWriter):
+class AdminWriter(RunWriter, ExecutionWriter):
     def __init__(self, client: AdminClient) -> None:
         super().__init__(client)
 

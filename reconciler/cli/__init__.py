@@ -17,7 +17,7 @@ from reconciler.cli.base import DEBUG_HELP, ReconcilerGroup, add_debug_everywher
 
 # Modules that each add commands to the group (one module per command family).
 _COMMAND_MODULES = ("validate", "render", "schema", "sandbox", "plan", "apply", "show", "import_flytectl", "diff",
-                    "export", "backfill", "doctor", "controller")
+                    "export", "backfill", "run", "doctor", "controller")
 
 
 @click.group(cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"]})

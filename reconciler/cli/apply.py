@@ -1,7 +1,8 @@
 """``flyte-reconciler apply``: plan (or load a saved plan), confirm, apply, report.
 
 Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially applied, and with
-``--wait`` 4 when every write succeeded but a backfill ended failed or stopped.
+``--wait`` 4 when every write succeeded but a backfill ended failed or stopped, or a run ended failed or
+aborted.
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def _report(report: ApplyReport, quiet: bool = False) -> int:
 @click.option("--parallelism", type=click.IntRange(min=1, max=64), default=DEFAULT_PARALLELISM, show_default=True,
               help="Writes in flight at once.")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR env var).")
-@click.option("--wait", is_flag=True, help="Keep reconciling (polling with backoff) until every backfill is done.")
+@click.option("--wait", is_flag=True,
+              help="Keep reconciling (polling with backoff) until every backfill and run is done.")
 @click.option("--poll-interval", type=click.FloatRange(min=0.05), default=5.0, show_default=True,
               help="First wait between reconciliations with --wait (seconds; grows up to 60).")
 def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, no_color: bool, wait: bool,
@@ -140,10 +142,13 @@ def apply_command(plan_file: Path | None, auto_approve: bool, parallelism: int, 
             _troubles(plan)
             if code == EXIT_OK and plan.unsuccessful_backfills:
                 code = EXIT_BACKFILL_FAILED
+            if code == EXIT_OK and any(r["status"] in ("failed", "aborted") for r in plan.runs.values()):
+                code = EXIT_RUN_FAILED
         sys.exit(code)
 
 
 MAX_POLL_S = 60.0
+EXIT_RUN_FAILED = 4  # `apply --wait`: every write succeeded but a run ended failed, timed out or aborted
 
 
 def _launches(plan: Plan) -> bool:
@@ -151,7 +156,8 @@ def _launches(plan: Plan) -> bool:
 
 
 def _unfinished(plan: Plan) -> bool:
-    return any(p["status"] in ("pending", "running") for p in plan.backfills.values())
+    return (any(p["status"] in ("pending", "running") for p in plan.backfills.values())
+            or any(r["status"] in ("pending", "running") for r in plan.runs.values()))
 
 
 def _progress(plan: Plan) -> None:
@@ -170,6 +176,10 @@ def _progress(plan: Plan) -> None:
         if waiting:
             text += f", {waiting} waiting for a retry"
         click.echo(f"{text} ({p['status']})", err=True)
+
+    for address, r in sorted(plan.runs.items()):
+        click.echo(f"{address} generation {r['generation']} {r['execution']}: "
+                   f"{'launching' if r['launching'] else r['phase']} ({r['status']})", err=True)
 
 
 def _troubles(plan: Plan) -> None:

@@ -10,7 +10,7 @@ import click
 from reconciler.cli.annotations import GITHUB, annotates_errors, emit_warnings
 from reconciler.cli.options import load_from_options, manifest_options
 
-KIND_ORDER = ("Project", "LaunchPlan", "Attributes", "Workflow", "Backfill")
+KIND_ORDER = ("Project", "LaunchPlan", "Attributes", "Workflow", "Backfill", "Run")
 
 
 def summary_line(kinds: Counter[str]) -> str:

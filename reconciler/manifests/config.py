@@ -68,6 +68,7 @@ class Prune(_Strict):
     attributes: bool = False
     workflows: bool = False
     backfills: bool = False
+    runs: bool = False  # terminate a still-running execution of a Run removed from the manifests
     packages: bool = False  # refused when true: Admin cannot delete tasks or workflows
 
     @field_validator("packages")

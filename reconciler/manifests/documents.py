@@ -79,6 +79,8 @@ def _address(kind: str, document: Mapping[str, Any]) -> str:
         if kind == "Backfill":
             launch_plan = spec.get("launchPlan") if isinstance(spec, Mapping) else None
             return state.backfill_address(text["project"], text["domain"], str(launch_plan or "?"), text["name"])
+        if kind == "Run":
+            return state.run_address(text["project"], text["domain"], text["name"])
     except (KeyError, AddressError):  # unusable metadata: its own problems are reported by validation
         return ""
     return ""

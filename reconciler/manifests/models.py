@@ -306,6 +306,15 @@ def _register_late_kinds() -> None:
 
 
 _register_late_kinds()
+
+
+def _register_run() -> None:
+    from reconciler.manifests.run_model import Run  # its own module: it builds on the pieces above
+
+    KINDS["Run"] = Run
+
+
+_register_run()
 ATTRIBUTE_KEYS = {"taskResources": "task_resource", "clusterResources": "cluster_resource",
                   "executionQueue": "execution_queue", "executionClusterLabel": "execution_cluster_label",
                   "pluginOverrides": "plugin_override", "workflowExecutionConfig": "workflow_execution_config",

@@ -13,6 +13,7 @@ Text forms, per kind::
     attributes/<project>/<domain|->/<workflow|->            (an Attributes document: every type at one level)
     backfill/<project>/<domain>/<launch plan>/<name>
     package/<project>/<domain>/<name>
+    run/<project>/<domain>/<name>
 
 Parts are non-empty and never contain ``/`` (a part with a slash could not be parsed back) and ``-`` is
 reserved for "no level" in attributes addresses.
@@ -30,7 +31,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-KINDS = ("project", "workflow", "attributes", "launchplan", "backfill", "package")
+KINDS = ("project", "workflow", "attributes", "launchplan", "backfill", "package", "run")
 
 ATTRIBUTE_TYPES = (
     "task_resource",
@@ -57,7 +58,7 @@ VERSION = re.compile(r"[A-Za-z0-9_.:+=@~-]{1,255}")
 
 # How many parts follow the kind in the text form (attributes: 3 for a document, 4 for one type).
 _ARITY = {"project": (1,), "launchplan": (3,), "workflow": (3,), "attributes": (3, 4), "backfill": (4,),
-          "package": (3,)}
+          "package": (3,), "run": (3,)}
 
 
 class AddressError(ValueError):
@@ -91,6 +92,7 @@ class Address:
             "attributes": (),
             "backfill": ("domain", "launch_plan", "name"),
             "package": ("domain", "name"),
+            "run": ("domain", "name"),
         }[self.kind]
         for part in ("project", *required):
             if not getattr(self, part):
@@ -134,6 +136,10 @@ class Address:
     @classmethod
     def of_package(cls, project: str, domain: str, name: str) -> Address:
         return cls("package", project, domain, name)
+
+    @classmethod
+    def of_run(cls, project: str, domain: str, name: str) -> Address:
+        return cls("run", project, domain, name)
 
     @staticmethod
     def parse(text: str) -> Address:
@@ -182,6 +188,8 @@ def _parse(text: str) -> Address:
         return Address.of_backfill(*parts)
     if kind == "package":
         return Address.of_package(*parts)
+    if kind == "run":
+        return Address.of_run(*parts)
     project, domain, workflow, *attr_type = parts
     return Address.of_attributes(project, _level(domain), _level(workflow), attr_type[0] if attr_type else None)
 
@@ -197,6 +205,7 @@ _FORMS = {
     "attributes": "<project>/<domain|->/<workflow|->/<type>",
     "backfill": "<project>/<domain>/<launch plan>/<name>",
     "package": "<project>/<domain>/<name>",
+    "run": "<project>/<domain>/<name>",
 }
 
 
@@ -218,6 +227,10 @@ def attributes_address(project: str, domain: str | None, workflow: str | None, a
 
 def backfill_address(project: str, domain: str, launch_plan: str, name: str) -> str:
     return str(Address.of_backfill(project, domain, launch_plan, name))
+
+
+def run_address(project: str, domain: str, name: str) -> str:
+    return str(Address.of_run(project, domain, name))
 
 
 def leaf(address: str) -> str:

@@ -32,6 +32,9 @@ Bodies per kind (camelCase keys; every key always present so shapes match):
 
 ``backfill/<project>/<domain>/<launch plan>/<name>``
     defined by the backfill planner.
+
+``run/<project>/<domain>/<name>``
+    defined by the run planner (``reconciler.plan.runs``).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from reconciler.model.address import (  # noqa: F401  (re-exported: the state's 
     kind_of,
     launch_plan_address,
     project_address,
+    run_address,
     workflow_address,
 )
 

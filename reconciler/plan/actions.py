@@ -209,6 +209,37 @@ class RegisterPackageEntity(_Action):
     request: str  # the serialized create request, base64
 
 
+class LaunchRun(_Action):
+    """Create the execution of a Run's generation under its deterministic name. ``spec`` and ``inputs`` are
+    the exact ExecutionSpec and input LiteralMap to send (serialized protobuf, base64), converted and
+    type-checked at plan time; ``after`` is their readable form. ``run_label`` identifies the run on the
+    execution: an ALREADY_EXISTS answer is success only when the existing execution carries it."""
+
+    type: Literal["launch_run"] = "launch_run"
+    verbs: ClassVar[tuple[str, ...]] = (CREATE,)
+    project: str
+    domain: str
+    name: str
+    generation: int
+    entity: dict[str, str]
+    spec: str
+    inputs: str
+    run_label: str
+
+
+class TerminateRun(_Action):
+    """Terminate an unfinished execution of a Run: a previous generation (``terminatePrevious``) or a Run
+    removed from the manifests (``prune.runs``)."""
+
+    type: Literal["terminate_run"] = "terminate_run"
+    verbs: ClassVar[tuple[str, ...]] = (DELETE,)
+    destructive: ClassVar[bool] = True
+    project: str
+    domain: str
+    name: str
+    cause: str
+
+
 Action = Annotated[
     CreateProject
     | UpdateProject
@@ -223,7 +254,9 @@ Action = Annotated[
     | RecoverExecution
     | TerminateExecution
     | UploadPackageArchive
-    | RegisterPackageEntity,
+    | RegisterPackageEntity
+    | LaunchRun
+    | TerminateRun,
     Field(discriminator="type"),
 ]
 
@@ -241,6 +274,8 @@ PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("metadata", ("update_metadata",)),
     ("activation", ("activate_launch_plan", "deactivate_launch_plan")),
     ("backfill runs", ("terminate_execution", "launch_execution", "recover_execution")),
+    # A run's launch comes before terminating its previous generation: if the launch fails, the old one stays.
+    ("runs", ("launch_run", "terminate_run")),
     ("project archival", ("archive_project",)),
 )
 

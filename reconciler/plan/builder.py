@@ -23,6 +23,7 @@ from reconciler.plan.options import PlanOptions
 from reconciler.plan.packages import plan_packages
 from reconciler.plan.projects import plan_projects, writes_into_inactive_projects
 from reconciler.plan.result import KindPlan
+from reconciler.plan.runs import plan_runs
 
 
 def _check_selection(options: PlanOptions, addresses: list[str]) -> None:
@@ -58,6 +59,8 @@ def build_plan(
     result.extend(plan_launch_plans(desired, actual, options))
     backfill_plan, progress = plan_backfills(desired, actual, options)
     result.extend(backfill_plan)
+    run_plan, run_status = plan_runs(desired, actual, options)
+    result.extend(run_plan)
     if result.errors:
         raise PlanError("the desired state cannot be planned:\n  " + "\n  ".join(sorted(result.errors)))
 
@@ -89,4 +92,5 @@ def build_plan(
         warnings=tuple(sorted(set(result.warnings) | set(warnings))),
         in_sync=tuple(sorted(set(result.in_sync))),
         backfills=progress,
+        runs=run_status,
     )

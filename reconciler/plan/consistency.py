@@ -28,6 +28,7 @@ from reconciler.plan import actions as A
 from reconciler.plan.comparable import quantity_value
 from reconciler.plan.diff import diff_bodies
 from reconciler.plan.model import Plan
+from reconciler.plan.run_consistency import run_action_problems
 
 _CHANGE_PREFIX = {"register_launch_plan": "spec"}
 _DIFFED_TYPES = frozenset({"update_project", "archive_project", "update_metadata", "register_launch_plan",
@@ -113,6 +114,8 @@ def _address_problems(action: A.Action) -> list[str]:
         return [f"{action.address}: the {action.type} action writes {expected}"]
     if isinstance(action, A.LaunchExecution | A.RecoverExecution | A.TerminateExecution):
         return _backfill_problems(action, address)
+    if isinstance(action, A.LaunchRun | A.TerminateRun):
+        return run_action_problems(action, address)
     return []
 
 

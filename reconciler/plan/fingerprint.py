@@ -1,7 +1,8 @@
 """Fingerprints of live objects, recorded in a saved plan and checked again before it is applied.
 
 A fingerprint covers what a plan's actions depend on: for a launch plan, its active versions
-(versions themselves are immutable); for everything else, the whole normalised body.
+(versions themselves are immutable); for a run, the names of its executions; for everything else, the
+whole normalised body.
 Objects that did not exist are recorded as ``ABSENT`` so that one created meanwhile is noticed.
 """
 
@@ -25,6 +26,11 @@ def _projection(address: str, body: Mapping[str, Any]) -> Any:
     # Packages: the entities still to register (re-read from the saved actions when checking freshness).
     if kind_of(address) == "package":
         return sorted(k for k, s in body.get("entities", {}).items() if s.get("state") == "absent")
+    # Which executions a run has, not their phases: a run moving from QUEUED to RUNNING must not make
+    # every saved plan stale (its launch and terminate actions are safe against any phase: a name
+    # launched meanwhile answers ALREADY_EXISTS, a run that ended meanwhile refuses the terminate).
+    if kind_of(address) == "run":
+        return {"executions": sorted(e["name"] for e in body.get("executions", []))}
     return body
 
 

@@ -49,6 +49,7 @@ class Plan(BaseModel):
     warnings: tuple[str, ...] = ()
     in_sync: tuple[str, ...] = ()  # addresses that need no change
     backfills: dict[str, dict[str, Any]] = {}  # address → progress (total, succeeded, running, …, status)
+    runs: dict[str, dict[str, Any]] = {}  # address → generation, execution, phase, status, error (plan.runs)
 
     @property
     def has_changes(self) -> bool:

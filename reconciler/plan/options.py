@@ -19,6 +19,7 @@ class Prune:
     attributes: bool = False
     workflows: bool = False
     backfills: bool = False
+    runs: bool = False
 
 
 @dataclass(frozen=True)

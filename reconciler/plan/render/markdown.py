@@ -162,6 +162,21 @@ def _unmanaged(plan: Plan) -> list[str]:
     return [*lines, ""]
 
 
+def _runs(plan: Plan) -> list[str]:
+    """Runs launched earlier: their phase and, when one failed, Admin's error."""
+    launched = {a: r for a, r in plan.runs.items() if not r.get("launching")}
+    if not launched:
+        return []
+    lines = ["### Runs", "", "| Run | Generation | Execution | Phase | Error |", "|:--|:--|:--|:--|:--|"]
+    for address, run in sorted(launched.items()):
+        error = run.get("error") or {}
+        text = f"{error.get('kind', '')} {error.get('code', '')}: {error.get('message', '')}" if error else ""
+        phase = f"**{run['phase']}**" if run["status"] in ("failed", "aborted") else run["phase"]
+        lines.append(f"| {_code(address)} | {run['generation']} | {_code(run['execution'])} | {phase} | "
+                     f"{_text(text)} |")
+    return [*lines, ""]
+
+
 def _warnings(plan: Plan) -> list[str]:
     if not plan.warnings:
         return []
@@ -222,6 +237,7 @@ def markdown_document(plan: Plan, *, title: str = DEFAULT_TITLE, links: ConsoleL
             for block in rest:
                 lines.extend(_block_section(block, links))
     lines.extend(_backfills(plan))
+    lines.extend(_runs(plan))
     lines.extend(_unmanaged(plan))
     lines.extend(_warnings(plan))
     if plan.resolved:

@@ -116,6 +116,29 @@ def _header(plan: Plan) -> list[str]:
     return lines
 
 
+def run_error_text(error: dict[str, object] | None) -> str:
+    """Admin's error of a failed run, as ``KIND code: message``."""
+    if not error:
+        return ""
+    return f"{error.get('kind', 'UNKNOWN')} {error.get('code') or '-'}: {error.get('message') or '(no message)'}"
+
+
+def _run_lines(plan: Plan, paint: _Paint) -> list[str]:
+    """Launched runs and their phase (runs launched by this plan appear among the changes)."""
+    launched = {a: s for a, s in plan.runs.items() if not s.get("launching")}
+    if not launched:
+        return []
+    lines = ["", paint("bold", "Runs:")]
+    width = max(len(a) for a in launched)
+    for address, status in sorted(launched.items()):
+        text = (f"  {address:<{width}}  generation {status['generation']}  {status['execution']}  "
+                f"{status['phase']}")
+        if status.get("error"):
+            text += f"  {run_error_text(status['error'])}"
+        lines.append(paint("-", text) if status["status"] == "failed" else text)
+    return lines
+
+
 def render_text(plan: Plan, *, color: bool = False, links: ConsoleLinks | None = None) -> str:
     """The plan as terminal text (no trailing newline); ANSI colour only when ``color`` is true."""
     paint = _Paint(color)
@@ -148,6 +171,7 @@ def render_text(plan: Plan, *, color: bool = False, links: ConsoleLinks | None =
             lines.extend(f"      {run}" for run in trouble.runs)
             if trouble.more:
                 lines.append(f"      … and {plural(trouble.more, 'more failed run')}")
+    lines.extend(_run_lines(plan, paint))
     if plan.unmanaged:
         lines.extend(["", paint("bold", "Unmanaged objects (in the managed scope, not in the manifests):")])
         width = max(len(u.address) for u in plan.unmanaged)

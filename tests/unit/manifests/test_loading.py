@@ -191,7 +191,7 @@ def test_json_schema_is_a_one_of_over_kinds_and_hides_qos_attributes() -> None:
     schema = json_schema()
     refs = [variant["$ref"].rsplit("/", 1)[-1] for variant in schema["oneOf"]]
     assert refs == ["ProjectManifest", "LaunchPlanManifest", "AttributesManifest", "WorkflowManifest",
-                    "BackfillManifest", "PackageManifest"]
+                    "BackfillManifest", "PackageManifest", "RunManifest"]
     for ref in refs:
         assert schema["$defs"][ref]["properties"]["kind"]["const"] == ref.removesuffix("Manifest")
     assert "qualityOfService" not in schema["$defs"]["AttributesSpec"]["properties"]
