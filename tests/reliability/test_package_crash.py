@@ -45,6 +45,7 @@ def test_kill_9_during_a_package_registration_then_rerun_converges(tmp_path: Pat
     root.mkdir()
     (root / "flyte-reconciler.yaml").write_text("scope: {projects: [flytesnacks], domains: [development]}\n")
     (root / "m.yaml").write_text(
+        "apiVersion: flyte-reconciler/v1\nkind: Project\nmetadata: {name: flytesnacks}\nspec: {displayName: F}\n---\n"
         "apiVersion: flyte-reconciler/v1\nkind: Package\nmetadata: {project: flytesnacks, domain: development, "
         f"name: many}}\nspec: {{source: {package}}}\n")
     rng = random.Random(7)

@@ -78,7 +78,7 @@ def test_a_package_and_the_launch_plan_on_it_apply_in_one_run_and_then_plan_empt
     manifests(repo, packages["plain"])
     planned = repo.run("plan")
     assert planned.exit_code == 0, planned.output
-    assert "package" in planned.output and "5 to add" in planned.output
+    assert "1 package to add (5 actions)" in planned.output
     applied = repo.run("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.output
     versions = _registered(stub, identifier_pb2.TASK, "wfs.etl.double")
