@@ -214,6 +214,10 @@ CASES: list[Case] = [
        setup=_link("OUTSIDE/elsewhere.yaml")),
     _c("symlink_dangling", "symlink", b"", 1, "dangling", setup=_link("gone.yaml")),
     _c("symlink_loop", "symlink", b"", 1, "loop", setup=_loop),
+    # With prune on, a skipped link would make whatever it declared "unmanaged" and deactivate it.
+    _c("symlink_dangling_with_prune", "symlink", lp(), 1, "dangling", file="gone.yaml",
+       config=CONFIG + "prune: {launchPlans: true, attributes: true, projects: true}\n",
+       setup=lambda root, _outside: (root / "gone.yaml").symlink_to(root / "moved-away.yaml")),
     _c("symlinked_directory_outside", "symlink", b"", 1, "outside the manifest root",
        setup=_link("OUTSIDE", name="more"), file="more"),
     # --- line numbers with other line breaks ---------------------------------------------------------
