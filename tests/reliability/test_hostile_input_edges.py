@@ -20,6 +20,7 @@ from reconciler.admin import oauth
 from reconciler.cli import cli
 from reconciler.errors import ConfigError, UnauthenticatedError
 from reconciler.localadmin import LocalAdmin
+from reconciler.localadmin.auth.server import AuthConfig
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +49,8 @@ def test_a_failing_token_command_never_shows_its_argv(tmp_path: Path, monkeypatc
     monkeypatch.setenv("FLYTE_CREDENTIALS_COMMAND", f"false,--password={CANARY}")
     (tmp_path / "m.yaml").write_text("apiVersion: flyte-reconciler/v1\nkind: Project\nmetadata: {name: p}\n"
                                      "spec: {displayName: P}\n")
-    with LocalAdmin.start(db_path=tmp_path / "a.db", port=0) as admin:
+    # An admin that requires a token, so that the command has to run.
+    with LocalAdmin.start(db_path=tmp_path / "a.db", port=0, auth=AuthConfig("ci", "unused-secret")) as admin:
         result = CliRunner().invoke(cli, ["--debug", "plan", str(tmp_path / "m.yaml"), "--endpoint", admin.address,
                                           "--insecure"])
         assert admin.write_calls() == 0
