@@ -141,3 +141,24 @@ def test_float_inputs_refuse_nan_and_overflow_with_what_was_expected(value: obje
     with pytest.raises(LiteralError, match=expected) as info:
         to_literal(value, types_pb2.LiteralType(simple=types_pb2.FLOAT), "limit")
     assert "None" not in str(info.value)
+
+
+@pytest.mark.parametrize(("extra", "line", "says"), [
+    ("  defaultInputs:\n    limit: not-a-number\n", 8, "does not fit type int"),
+    ("  fixedInputs:\n    region: eu\n    limit: 1.5\n", 9, "does not fit type int"),
+    ("  defaultInputs: {nope: 1}\n", 7, "has no input 'nope'"),
+])
+def test_plan_time_input_errors_name_the_input_line(extra: str, line: int, says: str, tmp_path: Path) -> None:
+    root = tmp_path / "m"
+    root.mkdir()
+    (root / "flyte-reconciler.yaml").write_text("scope: {projects: [flytesnacks]}\n")
+    (root / "m.yaml").write_text("apiVersion: flyte-reconciler/v1\nkind: LaunchPlan\n"
+                                 "metadata: {project: flytesnacks, domain: development, name: nightly}\nspec:\n"
+                                 "  workflow: {name: reports.daily_report, version: v1}\n"
+                                 "  schedule: {cron: '0 6 * * *', kickoffTimeInput: run_date}\n" + extra)
+    with LocalAdmin.start(db_path=tmp_path / "a.db", port=0, seed_samples=True) as admin:
+        result = CliRunner().invoke(cli, ["plan", str(root), "--endpoint", admin.address, "--insecure"])
+        assert admin.write_calls() == 0
+    assert result.exit_code == 1, result.output
+    assert f"/m.yaml:{line})" in result.output, result.output
+    assert says in result.output and "Traceback" not in result.output
