@@ -162,3 +162,47 @@ def test_plan_time_input_errors_name_the_input_line(extra: str, line: int, says:
     assert result.exit_code == 1, result.output
     assert f"/m.yaml:{line})" in result.output, result.output
     assert says in result.output and "Traceback" not in result.output
+
+
+def test_a_full_disk_under_the_sandbox_database_is_reported_not_silent(tmp_path: Path) -> None:
+    """The admin's database hits a file-size limit (a full disk, as SQLite sees it): writes fail with a
+    message that says what happened, the apply is partial (exit 3), and what was stored stays readable."""
+    import re
+    import time
+
+    def limit() -> None:  # in the admin process only
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))
+
+    log = tmp_path / "server.log"
+    with log.open("w") as err:
+        child = subprocess.Popen([sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", "0", "--db",
+                                  str(tmp_path / "a.db"), "--no-samples"], stderr=err, preexec_fn=limit)
+    try:
+        while "listening on" not in log.read_text():  # not a timed assertion: waits for the server to start
+            assert child.poll() is None, log.read_text()
+            time.sleep(0.1)
+        address = re.search(r"listening on (\S+)", log.read_text()).group(1)  # type: ignore[union-attr]
+        root = tmp_path / "m"
+        root.mkdir()
+        (root / "flyte-reconciler.yaml").write_text("scope: {projects: []}\n")
+        (root / "m.yaml").write_text("---\n".join(
+            "apiVersion: flyte-reconciler/v1\nkind: Project\n"
+            f"metadata: {{name: p{i}}}\nspec: {{displayName: P {i}, description: '{'d' * 290}'}}\n"
+            for i in range(600)))
+        done = subprocess.run([sys.executable, "-m", "reconciler", "apply", str(root), "--endpoint", address,
+                               "--insecure", "--auto-approve"], capture_output=True, text=True, check=False)
+    finally:
+        child.send_signal(signal.SIGTERM)
+        child.wait(timeout=60)
+    assert done.returncode == 3, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "the embedded admin cannot write its database" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    applied = int(re.search(r"(\d+) of 600 actions applied", done.stdout).group(1))  # type: ignore[union-attr]
+    with LocalAdmin.start(db_path=tmp_path / "a.db", port=0) as admin:  # no limit now: the data is intact
+        listed = CliRunner().invoke(cli, ["plan", str(root), "--endpoint", admin.address, "--insecure",
+                                          "--format", "json"])
+    assert listed.exit_code == 0, listed.output[-2000:]
+    assert listed.output.count('"action_type": "create_project"') == 600 - applied
