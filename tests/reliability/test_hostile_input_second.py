@@ -167,6 +167,10 @@ CASES: list[Case] = [
     _c("package_name_with_slash", "level", HEAD + "kind: Package\nmetadata: {project: flytesnacks, "
        "domain: development, name: 'etl/x'}\nspec: {source: pkg}\n", 3, "contains '/'",
        setup=lambda root, _outside: (root / "pkg").mkdir()),
+    _c("run_name_trailing_newline", "admin", HEAD + "kind: Run\nmetadata: {project: flytesnacks, domain: "
+       'development, name: "adhoc\\n"}\nspec:\n  launchPlan: {name: nightly}\n', 3, "cannot name a run"),
+    _c("run_target_filter_injection", "admin", HEAD + "kind: Run\nmetadata: {project: flytesnacks, domain: "
+       "development, name: adhoc}\nspec:\n  workflow: {name: 'wf,eq(x'}\n", 5, "not a Flyte name"),
     _c("domain_trailing_newline", "admin", lp(meta='metadata: {project: flytesnacks, domain: "development\\n", '
                                               'name: n}\n'), 3, "domain"),
     # --- crash: values that raised ValueError/OverflowError instead of a located problem --------------
