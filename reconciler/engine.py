@@ -70,6 +70,14 @@ def plan_options(loaded: LoadedManifests, selection: Selection) -> PlanOptions:
     )
 
 
+def _field_sources(doc: Any, spec: dict[str, Any]) -> dict[str, str]:
+    """``file:line`` of the launch plan fields a plan-time input check can fail on."""
+    paths: list[tuple[str, ...]] = [(field, name) for field in ("fixedInputs", "defaultInputs")
+                                    for name in spec.get(field) or {}]
+    paths += [("schedule",), ("schedule", "kickoffTimeInput")]
+    return {".".join(path): f"{doc.file}:{doc.line_of(('spec', *path))}" for path in paths}
+
+
 def launch_plan_intents(loaded: LoadedManifests, package_versions: dict[tuple[str, str, str], str] | None = None
                         ) -> list[LaunchPlanIntent]:
     """``package_versions``: (project, domain, package) → version, for launch plans running a package's workflow."""
@@ -95,6 +103,7 @@ def launch_plan_intents(loaded: LoadedManifests, package_versions: dict[tuple[st
             active=bool(spec.get("active", True)),
             description=spec.get("description"),
             source=doc.source,
+            sources=_field_sources(doc, spec),
         ))
     return intents
 

@@ -40,7 +40,7 @@ FAMILIES = {
     "hostile_input": ("Hostile input", "test_hostile_input.py", "alias bombs, deep nesting, 6 MiB and 50 MB files, "
                       "binary and non-UTF-8 files, duplicate keys, python tags, Jinja2 sandbox escapes and resource "
                       "bombs, includes, recursive macros, absurd values — 78 cases, each through `plan` and `apply`"),
-    "hostile_input_second": ("Hostile input, second campaign", "test_hostile_input_second.py", "88 cases an "
+    "hostile_input_second": ("Hostile input, second campaign", "test_hostile_input_second.py", "91 cases an "
                              "attacker or a careless user would write, none from the project's own manifests: "
                              "secrets through env(), --var and literal values; names that change the write level; "
                              "values Admin refuses after 'valid' (trailing newlines, Unicode digits in cron, NUL, "

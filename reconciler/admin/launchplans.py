@@ -9,6 +9,7 @@ same manifest (Admin hashes the message: present-but-empty differs from absent).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,9 +85,15 @@ def _check_kickoff(where: str, spec: dict[str, Any], variables: Any) -> None:
 
 
 def build_launch_plan_spec(address: str, spec: dict[str, Any], workflow: WorkflowInfo,
-                           source: str = "") -> tuple[launch_plan_pb2.LaunchPlanSpec, dict[str, Any]]:
-    """Return ``(spec proto, spec body)``; raises PlanError naming the manifest field on a bad input."""
+                           source: str = "", *, sources: Mapping[str, str] | None = None
+                           ) -> tuple[launch_plan_pb2.LaunchPlanSpec, dict[str, Any]]:
+    """Return ``(spec proto, spec body)``; raises PlanError naming the manifest field on a bad input, at the
+    field's own ``file:line`` when ``sources`` has it (``"defaultInputs.limit"`` → ``"m.yaml:8"``)."""
     where = f"{address}{' (' + source + ')' if source else ''}"
+
+    def at(path: str) -> str:
+        located = (sources or {}).get(path)
+        return f"{address} ({located})" if located else where
     variables = workflow.interface.inputs.variables
     fixed = spec.get("fixedInputs") or {}
     defaults = spec.get("defaultInputs") or {}
@@ -94,20 +101,21 @@ def build_launch_plan_spec(address: str, spec: dict[str, Any], workflow: Workflo
         for name in names:
             if name not in variables:
                 known = ", ".join(sorted(variables)) or "none"
-                raise PlanError(f"{where}: spec.{field}.{name}: workflow {workflow.id.name!r} has no input "
-                                f"{name!r} (its inputs: {known})")
-    _check_kickoff(where, spec, variables)
+                raise PlanError(f"{at(field + '.' + name)}: spec.{field}.{name}: workflow {workflow.id.name!r} has no "
+                                f"input {name!r} (its inputs: {known})")
+    _check_kickoff(at("schedule.kickoffTimeInput"), spec, variables)
     base_defaults = workflow.default_launch_plan.default_inputs.parameters if workflow.default_launch_plan else {}
     result = launch_plan_pb2.LaunchPlanSpec(workflow_id=workflow.id)
     for name, value in sorted(fixed.items()):
-        result.fixed_inputs.literals[name].CopyFrom(_literal(where, "fixedInputs", name, value, variables[name]))
+        result.fixed_inputs.literals[name].CopyFrom(_literal(at(f"fixedInputs.{name}"), "fixedInputs", name, value,
+                                                                  variables[name]))
     for name, var in sorted(variables.items()):
         if name in fixed:
             continue
         # The whole workflow Variable, as Admin's augmentation copies it for unbound inputs (§3.1 f).
         param = interface_pb2.Parameter(var=var)
         if name in defaults:
-            param.default.CopyFrom(_literal(where, "defaultInputs", name, defaults[name], var))
+            param.default.CopyFrom(_literal(at(f"defaultInputs.{name}"), "defaultInputs", name, defaults[name], var))
         elif name in base_defaults and base_defaults[name].HasField("default"):
             param.default.CopyFrom(base_defaults[name].default)
         else:
@@ -119,7 +127,7 @@ def build_launch_plan_spec(address: str, spec: dict[str, Any], workflow: Workflo
     if schedule is not None:
         unbound = sorted(n for n, p in result.default_inputs.parameters.items() if p.required and n != kickoff)
         if unbound:
-            raise PlanError(f"{where}: spec.schedule: required input(s) {', '.join(unbound)} have no value; a "
+            raise PlanError(f"{at('schedule')}: spec.schedule: required input(s) {', '.join(unbound)} have no value; a "
                             "scheduled launch plan must bind every input except the kickoff input (set them in "
                             "fixedInputs or defaultInputs)")
         result.entity_metadata.schedule.CopyFrom(schedule)

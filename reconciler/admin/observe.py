@@ -62,6 +62,9 @@ class LaunchPlanIntent:
     active: bool = True
     description: str | None = None
     source: str = ""
+    # "file:line" of individual fields ("defaultInputs.limit", "schedule.kickoffTimeInput"), so that a
+    # plan-time input error names the line of the input, not the document's first line.
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -362,7 +365,8 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
             "spec": None, "pinned": intent.pinned_version is not None}
         payload = None
         if ref in infos and intent.address in build_addresses:
-            spec, spec_body = build_launch_plan_spec(intent.address, intent.spec, infos[ref], intent.source)
+            spec, spec_body = build_launch_plan_spec(intent.address, intent.spec, infos[ref], intent.source,
+                                                     sources=intent.sources)
             body["spec"] = spec_body
             # The exact message, serialized: ~10x smaller than its protobuf-JSON dict and no conversion
             # either way (at 9,000 new versions the dicts were a quarter of the peak memory).

@@ -13,17 +13,26 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from reconciler.manifests import checks
-from reconciler.manifests.models import INT32_MAX, Annotations, ClusterAssignment, Domain, Labels, Strict
+from reconciler.manifests.models import (
+    INT32_MAX,
+    Annotations,
+    ClusterAssignment,
+    Domain,
+    EntityName,
+    Labels,
+    Strict,
+    Version,
+)
 
 MAX_RUN_NAME = 63  # the name is also a label value on every execution of the run
 MAX_GENERATION = 999_999  # keeps execution names within Admin's 63 characters
 RESERVED_LABEL_PREFIX = "flyte-reconciler-"  # labels the tool writes on its executions
 MAX_USER_LABELS = 13  # Admin allows 16 labels; the tool adds 3
-_RUN_NAME = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
+_RUN_NAME = re.compile(r"[a-z]([a-z0-9-]*[a-z0-9])?")  # fullmatch: "run\n" must not pass
 
 
 def run_name(value: str) -> str:
-    if len(value) > MAX_RUN_NAME or not _RUN_NAME.match(value):
+    if len(value) > MAX_RUN_NAME or not _RUN_NAME.fullmatch(value):
         raise ValueError(f"{value!r} cannot name a run (lowercase letters, digits and '-', starting with a letter, "
                          f"ending with a letter or digit, at most {MAX_RUN_NAME} characters)")
     return value
@@ -49,8 +58,8 @@ class RunMetadata(Strict):
 class EntityRef(Strict):
     """An entity in the run's project and domain; no version: see ``docs/manifests.md`` (Run)."""
 
-    name: Annotated[str, Field(min_length=1)]
-    version: Annotated[str, Field(min_length=1)] | None = None
+    name: EntityName  # it goes into Admin requests and filter strings: the shared name rules
+    version: Version | None = None
 
     @field_validator("version", mode="before")
     @classmethod

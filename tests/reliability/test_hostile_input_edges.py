@@ -20,6 +20,7 @@ from reconciler.admin import oauth
 from reconciler.cli import cli
 from reconciler.errors import ConfigError, UnauthenticatedError
 from reconciler.localadmin import LocalAdmin
+from reconciler.localadmin.auth.server import AuthConfig
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +49,8 @@ def test_a_failing_token_command_never_shows_its_argv(tmp_path: Path, monkeypatc
     monkeypatch.setenv("FLYTE_CREDENTIALS_COMMAND", f"false,--password={CANARY}")
     (tmp_path / "m.yaml").write_text("apiVersion: flyte-reconciler/v1\nkind: Project\nmetadata: {name: p}\n"
                                      "spec: {displayName: P}\n")
-    with LocalAdmin.start(db_path=tmp_path / "a.db", port=0) as admin:
+    # An admin that requires a token, so that the command has to run.
+    with LocalAdmin.start(db_path=tmp_path / "a.db", port=0, auth=AuthConfig("ci", "unused-secret")) as admin:
         result = CliRunner().invoke(cli, ["--debug", "plan", str(tmp_path / "m.yaml"), "--endpoint", admin.address,
                                           "--insecure"])
         assert admin.write_calls() == 0
@@ -139,3 +141,68 @@ def test_float_inputs_refuse_nan_and_overflow_with_what_was_expected(value: obje
     with pytest.raises(LiteralError, match=expected) as info:
         to_literal(value, types_pb2.LiteralType(simple=types_pb2.FLOAT), "limit")
     assert "None" not in str(info.value)
+
+
+@pytest.mark.parametrize(("extra", "line", "says"), [
+    ("  defaultInputs:\n    limit: not-a-number\n", 8, "does not fit type int"),
+    ("  fixedInputs:\n    region: eu\n    limit: 1.5\n", 9, "does not fit type int"),
+    ("  defaultInputs: {nope: 1}\n", 7, "has no input 'nope'"),
+])
+def test_plan_time_input_errors_name_the_input_line(extra: str, line: int, says: str, tmp_path: Path) -> None:
+    root = tmp_path / "m"
+    root.mkdir()
+    (root / "flyte-reconciler.yaml").write_text("scope: {projects: [flytesnacks]}\n")
+    (root / "m.yaml").write_text("apiVersion: flyte-reconciler/v1\nkind: LaunchPlan\n"
+                                 "metadata: {project: flytesnacks, domain: development, name: nightly}\nspec:\n"
+                                 "  workflow: {name: reports.daily_report, version: v1}\n"
+                                 "  schedule: {cron: '0 6 * * *', kickoffTimeInput: run_date}\n" + extra)
+    with LocalAdmin.start(db_path=tmp_path / "a.db", port=0, seed_samples=True) as admin:
+        result = CliRunner().invoke(cli, ["plan", str(root), "--endpoint", admin.address, "--insecure"])
+        assert admin.write_calls() == 0
+    assert result.exit_code == 1, result.output
+    assert f"/m.yaml:{line})" in result.output, result.output
+    assert says in result.output and "Traceback" not in result.output
+
+
+def test_a_full_disk_under_the_sandbox_database_is_reported_not_silent(tmp_path: Path) -> None:
+    """The admin's database hits a file-size limit (a full disk, as SQLite sees it): writes fail with a
+    message that says what happened, the apply is partial (exit 3), and what was stored stays readable."""
+    import re
+    import time
+
+    def limit() -> None:  # in the admin process only
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))
+
+    log = tmp_path / "server.log"
+    with log.open("w") as err:
+        child = subprocess.Popen([sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", "0", "--db",
+                                  str(tmp_path / "a.db"), "--no-samples"], stderr=err, preexec_fn=limit)
+    try:
+        while "listening on" not in log.read_text():  # not a timed assertion: waits for the server to start
+            assert child.poll() is None, log.read_text()
+            time.sleep(0.1)
+        address = re.search(r"listening on (\S+)", log.read_text()).group(1)  # type: ignore[union-attr]
+        root = tmp_path / "m"
+        root.mkdir()
+        (root / "flyte-reconciler.yaml").write_text("scope: {projects: []}\n")
+        (root / "m.yaml").write_text("---\n".join(
+            "apiVersion: flyte-reconciler/v1\nkind: Project\n"
+            f"metadata: {{name: p{i}}}\nspec: {{displayName: P {i}, description: '{'d' * 290}'}}\n"
+            for i in range(600)))
+        done = subprocess.run([sys.executable, "-m", "reconciler", "apply", str(root), "--endpoint", address,
+                               "--insecure", "--auto-approve"], capture_output=True, text=True, check=False)
+    finally:
+        child.send_signal(signal.SIGTERM)
+        child.wait(timeout=60)
+    assert done.returncode == 3, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "the embedded admin cannot write its database" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    applied = int(re.search(r"(\d+) of 600 actions applied", done.stdout).group(1))  # type: ignore[union-attr]
+    with LocalAdmin.start(db_path=tmp_path / "a.db", port=0) as admin:  # no limit now: the data is intact
+        listed = CliRunner().invoke(cli, ["plan", str(root), "--endpoint", admin.address, "--insecure",
+                                          "--format", "json"])
+    assert listed.exit_code == 0, listed.output[-2000:]
+    assert listed.output.count('"action_type": "create_project"') == 600 - applied

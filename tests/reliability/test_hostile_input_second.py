@@ -167,6 +167,10 @@ CASES: list[Case] = [
     _c("package_name_with_slash", "level", HEAD + "kind: Package\nmetadata: {project: flytesnacks, "
        "domain: development, name: 'etl/x'}\nspec: {source: pkg}\n", 3, "contains '/'",
        setup=lambda root, _outside: (root / "pkg").mkdir()),
+    _c("run_name_trailing_newline", "admin", HEAD + "kind: Run\nmetadata: {project: flytesnacks, domain: "
+       'development, name: "adhoc\\n"}\nspec:\n  launchPlan: {name: nightly}\n', 3, "cannot name a run"),
+    _c("run_target_filter_injection", "admin", HEAD + "kind: Run\nmetadata: {project: flytesnacks, domain: "
+       "development, name: adhoc}\nspec:\n  workflow: {name: 'wf,eq(x'}\n", 5, "not a Flyte name"),
     _c("domain_trailing_newline", "admin", lp(meta='metadata: {project: flytesnacks, domain: "development\\n", '
                                               'name: n}\n'), 3, "domain"),
     # --- crash: values that raised ValueError/OverflowError instead of a located problem --------------
@@ -214,6 +218,10 @@ CASES: list[Case] = [
        setup=_link("OUTSIDE/elsewhere.yaml")),
     _c("symlink_dangling", "symlink", b"", 1, "dangling", setup=_link("gone.yaml")),
     _c("symlink_loop", "symlink", b"", 1, "loop", setup=_loop),
+    # With prune on, a skipped link would make whatever it declared "unmanaged" and deactivate it.
+    _c("symlink_dangling_with_prune", "symlink", lp(), 1, "dangling", file="gone.yaml",
+       config=CONFIG + "prune: {launchPlans: true, attributes: true, projects: true}\n",
+       setup=lambda root, _outside: (root / "gone.yaml").symlink_to(root / "moved-away.yaml")),
     _c("symlinked_directory_outside", "symlink", b"", 1, "outside the manifest root",
        setup=_link("OUTSIDE", name="more"), file="more"),
     # --- line numbers with other line breaks ---------------------------------------------------------

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +70,9 @@ def _status(error: AdminStatusError) -> _Status:
     return _Status(error.code, message, metadata)
 
 
+_DISK_FULL = re.compile(r"disk is full|disk I/O error", re.IGNORECASE)
+
+
 def guard(method: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(method)
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
@@ -75,6 +80,14 @@ def guard(method: Callable[..., Any]) -> Callable[..., Any]:
             return method(self, request, context)
         except AdminStatusError as error:
             context.abort_with_status(_status(error))
+        except sqlite3.OperationalError as error:
+            if not _DISK_FULL.search(str(error)):
+                log.exception("unexpected error in %s", method.__name__)
+                context.abort(grpc.StatusCode.INTERNAL, "")
+            # A full disk (or file-size limit): say so; SQLite rolled the transaction back, nothing stored is lost.
+            log.warning("database write failed in %s: %s", method.__name__, error)
+            context.abort(grpc.StatusCode.INTERNAL, f"the embedded admin cannot write its database ({error}): free "
+                                                    "disk space where its database lives; nothing stored was lost")
         except Exception:  # flyteadmin's recovery interceptor: INTERNAL, empty message
             if isinstance(getattr(context, "code", lambda: None)(), grpc.StatusCode):
                 raise
