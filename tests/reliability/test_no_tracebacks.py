@@ -66,6 +66,11 @@ MISTAKES = [
     Mistake("backfill status", ("backfill", "status", *UNREACHABLE, "manifests/"), "check the endpoint"),
     Mistake("doctor", ("doctor", *UNREACHABLE), "its next step above says what to do"),
     Mistake("doctor", ("doctor", "--flytectl-config", "missing.yaml"), "its next step above says what to do"),
+    Mistake("controller", ("controller", "--source", ".", "--path", "manifests", "--sandbox", "--listen",
+                           f"127.0.0.1:{PORT_IN_USE}", "--workdir", "cw"), "pick another --listen"),
+    Mistake("controller", ("controller", "--source", "."), "pass --env NAME"),
+    Mistake("run status", ("run", "status", *UNREACHABLE, "manifests/"), "check the endpoint"),
+    Mistake("run status", ("run", "status", "--config", "missing.yaml", "manifests/"), "config file not found"),
     Mistake("render", ("render", "--env", "nowhere", "manifests/"), "unknown environment"),
     Mistake("render", ("render", "--var", "novalue", "manifests/"), "is not KEY=VALUE"),
 ]
