@@ -27,8 +27,9 @@ from reconciler.manifests.config import RunConfig, load_config
 from reconciler.manifests.crossref import cross_check
 from reconciler.manifests.discover import MAX_FILE_BYTES, SUFFIXES, discover, read_source
 from reconciler.manifests.documents import LoadedManifests, ManifestDocument, validate_document
+from reconciler.manifests.fastrender import ExpressionRenderer
 from reconciler.manifests.package_checks import check_packages
-from reconciler.manifests.render import TemplateProblem, render
+from reconciler.manifests.render import TemplateProblem
 from reconciler.manifests.secrets import EnvPolicy, env_policy, find_secret, redact, secret_values
 from reconciler.manifests.variables import template_variables
 from reconciler.manifests.yamlload import YamlProblem, load_documents
@@ -48,13 +49,13 @@ def guard_of(config: RunConfig) -> _Guard:
     return _Guard(policy, secret_values(policy, environments))
 
 
-def _load_file(path: Path, template_vars: dict[str, Any], environment: str | None, guard: _Guard,
+def _load_file(path: Path, renderer: ExpressionRenderer, guard: _Guard,
                problems: list[ManifestProblem]) -> list[tuple[ManifestDocument, Any]]:
     source = read_source(path, problems)
     if source is None:
         return []
     try:
-        rendered = render(source.text, template_vars, environment, env=guard.policy.reader())
+        rendered = renderer.render(source.text)
     except TemplateProblem as exc:
         problems.append(ManifestProblem(source.path, max(exc.line, 1), "", "", "", exc.message))
         return []
@@ -111,9 +112,11 @@ def load_manifests(paths: list[str], *, config: RunConfig, environment: str | No
     skip = Path(config.path) if config.path else None
     documents: list[ManifestDocument] = []
     rendered: list[str] = []
+    # each distinct `{{ expression }}` compiled and evaluated once per run (fastrender)
+    renderer = ExpressionRenderer(template_vars, environment, env=guard.policy.reader())
     with growing_heap() as checkpoint:
         for path in discover(paths, problems, skip=skip):
-            for document, value in _load_file(path, template_vars, environment, guard, problems):
+            for document, value in _load_file(path, renderer, guard, problems):
                 documents.append(document)
                 rendered.append(_canonical(value))  # the text only: the parsed copy would double the memory
             checkpoint()
