@@ -18,6 +18,8 @@ import click
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "apply": ("apply", "Make live Flyte Admin state match the manifests (or apply a saved plan)."),
     "backfill": ("backfill", "Backfills of scheduled launch plans."),
+    "controller": ("controller", "Watch a git repository (or directory) and keep Flyte Admin in sync, with a status "
+                                 "page and metrics."),
     "diff": ("diff", "Show how the desired state differs between two revisions, without contacting Flyte Admin."),
     "doctor": ("doctor", "Check the connection to Flyte Admin and show where every setting came from."),
     "export": ("export", "Write tidy manifests (one file per project) for live state; `plan` right after shows no "
@@ -26,6 +28,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
                                            "types) into Attributes manifests."),
     "plan": ("plan", "Compare the manifests with live Flyte Admin state and show the changes apply would make."),
     "render": ("render", "Print the manifests after Jinja, per environment, with each document's source file:line."),
+    "run": ("run", "One-off runs (kind: Run)."),
     "sandbox": ("sandbox", "The embedded Flyte Admin (gRPC + SQLite) for demos, local use and tests."),
     "schema": ("schema", "JSON Schema (draft 2020-12) of every manifest kind."),
     "show": ("show", "Show a plan saved with `plan --out FILE`, without contacting Flyte Admin (refused when "
