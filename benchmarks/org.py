@@ -9,6 +9,7 @@ every launch plan into an admin directly (not through the reconciler).
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -39,9 +40,30 @@ def project_ids(count: int) -> list[str]:
     return [f"bench-{i:03d}" for i in range(count)]
 
 
-def write_org(root: Path, projects: int, *, changed_fraction: float = 0.0, backfills: int = 0) -> Path:
+# The mixed shape: per project-domain, one launch plan declared inactive, one on a pinned version and
+# one on the workflow's `latest` version (the rest as before).
+MIXED = {"report_adhoc": "  active: false\n", "evaluate_all": "  version: pinned-1\n"}
+MIXED_LATEST = "cleanup_deep"
+# The templated shape: two `{{ }}` expressions per document, with these variables (`--var KEY=VALUE`).
+TEMPLATE_VARIABLES = {"api": "flyte-reconciler/v1", "release": "v1", "team": "bench"}
+
+
+def _templated(document: str) -> str:
+    """Two expressions per document that render to the plain document's text."""
+    document = document.replace("apiVersion: flyte-reconciler/v1", "apiVersion: {{ vars.api }}", 1)
+    for plain, expression in (("version: v1}", "version: {{ vars.release }}}"),
+                              ("team: bench", "team: {{ vars.team }}")):
+        if plain in document:
+            return document.replace(plain, expression, 1)
+    return re.sub(r"kind: (\w+)", r"kind: {{ '\1' }}", document, count=1)
+
+
+def write_org(root: Path, projects: int, *, changed_fraction: float = 0.0, backfills: int = 0,
+              mixed: bool = False, templated: bool = False) -> Path:
     """Write the manifests; ``changed_fraction`` edits that share of launch plans (a new version each);
-    ``backfills`` 90-day backfills of the scheduled ``daily_report``, one per project-domain in turn."""
+    ``backfills`` 90-day backfills of the scheduled ``daily_report``, one per project-domain in turn;
+    ``mixed`` adds inactive, pinned and `latest` launch plans (see ``MIXED``); ``templated`` writes two
+    ``{{ }}`` expressions per document (render with ``TEMPLATE_VARIABLES``) for the same documents."""
     root.mkdir(parents=True, exist_ok=True)
     ids = project_ids(projects)
     (root / "flyte-reconciler.yaml").write_text(f"scope: {{projects: [{', '.join(ids)}]}}\n")
@@ -59,11 +81,12 @@ def write_org(root: Path, projects: int, *, changed_fraction: float = 0.0, backf
                 if scheduled and "schedule" not in inputs:
                     kickoff = {"reports.daily_report": "run_date", "ops.cleanup": "kickoff"}[workflow]
                     schedule = f"\n  schedule: {{cron: '0 6 * * *', kickoffTimeInput: {kickoff}}}"
+                version = "latest" if mixed and name == MIXED_LATEST else "v1"
                 docs.append(
                     f"apiVersion: flyte-reconciler/v1\nkind: LaunchPlan\n"
                     f"metadata: {{project: {pid}, domain: {domain}, name: {name}}}\n"
-                    f"spec:\n  workflow: {{name: {workflow}, version: v1}}\n  {inputs}{schedule}\n"
-                    f"  labels: {{rev: r{2 if edited else 1}}}\n")
+                    f"spec:\n  workflow: {{name: {workflow}, version: {version}}}\n  {inputs}{schedule}\n"
+                    f"  labels: {{rev: r{2 if edited else 1}}}\n{MIXED.get(name, '') if mixed else ''}")
             docs.append(
                 f"apiVersion: flyte-reconciler/v1\nkind: Attributes\nmetadata: {{project: {pid}, domain: {domain}}}\n"
                 "spec:\n  taskResources: {defaults: {cpu: 500m, memory: 1Gi}, limits: {cpu: '2', memory: 4Gi}}\n"
@@ -78,7 +101,7 @@ def write_org(root: Path, projects: int, *, changed_fraction: float = 0.0, backf
             docs.append(f"apiVersion: flyte-reconciler/v1\nkind: Workflow\n"
                         f"metadata: {{project: {pid}, domain: {domain}, name: reports.daily_report}}\n"
                         "spec: {description: Daily report}\n")
-        (root / f"{pid}.yaml").write_text("---\n".join(docs))
+        (root / f"{pid}.yaml").write_text("---\n".join(map(_templated, docs) if templated else docs))
     pairs = [(pid, domain) for pid in ids for domain in DOMAINS]
     campaigns = [
         f"apiVersion: flyte-reconciler/v1\nkind: Backfill\n"
@@ -86,7 +109,7 @@ def write_org(root: Path, projects: int, *, changed_fraction: float = 0.0, backf
         "spec: {launchPlan: daily_report, from: '2024-01-01T00:00:00Z', to: '2024-03-31T00:00:00Z', "
         "parallelism: 4}\n" for i, (pid, domain) in enumerate(pairs[:backfills])]
     if campaigns:
-        (root / "backfills.yaml").write_text("---\n".join(campaigns))
+        (root / "backfills.yaml").write_text("---\n".join(map(_templated, campaigns) if templated else campaigns))
     return root
 
 

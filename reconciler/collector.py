@@ -11,7 +11,7 @@ rest meanwhile).
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 YOUNG_THRESHOLD = 50_000  # allocations between young collections (CPython's default: 700)
@@ -28,3 +28,23 @@ def long_lived_heap() -> Iterator[None]:
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
+
+
+@contextmanager
+def growing_heap() -> Iterator[Callable[[], None]]:
+    """While loading many files: call the yielded ``checkpoint()`` after each one.
+
+    Each checkpoint freezes what is alive (the documents loaded so far), so later collections do not
+    re-scan an ever larger set of long-lived objects (at 300 files that re-scan was ~15 % of loading);
+    young collections are rarer too. On exit everything frozen here is handed back to the collector,
+    unless the caller had frozen objects already (then the outer freeze owns them).
+    """
+    before = gc.get_threshold()
+    owner = gc.get_freeze_count() == 0
+    gc.set_threshold(max(before[0], YOUNG_THRESHOLD), *before[1:])
+    try:
+        yield gc.freeze
+    finally:
+        gc.set_threshold(*before)
+        if owner:
+            gc.unfreeze()

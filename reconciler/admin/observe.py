@@ -4,10 +4,12 @@ Calls for one plan: ListProjects (paged; a filter so archived projects are liste
 ListMatchableAttributes once per writable type (raw rows of every level, for all projects),
 ListActiveLaunchPlans once per managed project-domain (every active version, so two-actives are
 seen without extra calls), ListNamedEntities per project-domain that has metadata to compare.
-Then, only for launch plans whose desired version is not already active: GetLaunchPlan for that
-version, and only for those that must be registered (or pinned ones, to compare), GetWorkflow and the
-workflow's default launch plan to build the exact spec. ``workflow.version: latest`` costs one
-ListWorkflows (newest ``created_at``) and is recorded in ``Observation.resolved``. Never one call per
+Inactive and pinned launch plans (whose desired version is usually not the active one), the
+workflows of pinned versions and ``workflow.version: latest`` (one ListWorkflows, newest
+``created_at``, recorded in ``Observation.resolved``) are read in that same first wave. Then, only
+for launch plans whose desired version is still unseen: GetLaunchPlan for that version, and only for
+those that must be registered, GetWorkflow and the workflow's default launch plan to build the exact
+spec (several in one project-domain: one filtered list call instead). Never one call per
 resource where a list call serves. ``observe_addresses`` re-reads just what a saved plan touched.
 This module only reads: it never writes to Admin.
 """
@@ -287,14 +289,25 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
                         | {(identifier_pb2.LAUNCH_PLAN, i.project, i.domain) for i in request.launch_plans
                            if i.description})
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=6) as pool:
         f_projects = pool.submit(_projects, client, projects)
         f_attrs = pool.submit(_attributes, client, projects, workers) if request.attributes else None
         f_named = pool.submit(_named_all, client, meta_pairs, workers)
         f_actives = pool.submit(_actives, client, pairs, workers)
+        latest_refs = sorted({i.workflow for i in request.launch_plans if i.workflow[3] == "latest"})
+        f_latest = pool.submit(_pmap, lambda r: _resolve_latest(client, r), latest_refs, workers)
         # While the reads wait on Admin: the content versions (pure CPU) of launch plans not on `latest`.
         early = {i.address: i.pinned_version or derive_version(i.spec, i.workflow) for i in request.launch_plans
                  if i.pinned_version or i.workflow[3] != "latest"}
+        # Inactive and pinned launch plans: their desired version is (usually) not among the active ones,
+        # so it is looked up in this first wave, alongside the rest, instead of in a second round.
+        looked_up = sorted({(i.project, i.domain, i.name, early[i.address]) for i in request.launch_plans
+                            if i.address in early and (not i.active or i.pinned_version)})
+        f_looked_up = pool.submit(_registered_launch_plans, client, looked_up, workers)
+        # A pinned version is compared with the spec it would be built to: its workflow is read now too.
+        pinned_refs = sorted({i.workflow for i in request.launch_plans if i.pinned_version
+                              and i.workflow[3] != "latest" and i.workflow not in request.pending_workflows})
+        f_pinned_infos = pool.submit(_workflow_infos, client, pinned_refs, workers)
         actives = f_actives.result()
         resources: list[Resource] = list(f_projects.result())
         if f_attrs is not None:
@@ -321,9 +334,7 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
 
     # Resolve desired versions (latest workflow versions first, then content hashes).
     resolved: dict[str, str] = {}
-    latest_refs = sorted({i.workflow for i in request.launch_plans if i.workflow[3] == "latest"})
-    for ref, version in zip(latest_refs, _pmap(lambda r: _resolve_latest(client, r), latest_refs, workers),
-                            strict=True):
+    for ref, version in zip(latest_refs, f_latest.result(), strict=True):
         resolved[workflow_address(*ref[:3])] = version
 
     def workflow_ref(intent: LaunchPlanIntent) -> tuple[str, str, str, str]:
@@ -342,8 +353,14 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
         in_sync = (not request.all_specs and address in versions and address not in pinned
                    and versions[address] in active_versions[address])
         versions_seen[address] = {p.id.version: None if in_sync else launch_plan_spec_body(p.spec) for p in plans}
+    for (project, domain, name, version), plan in f_looked_up.result().items():
+        seen = versions_seen.setdefault(launch_plan_address(project, domain, name), {})
+        if version not in seen:  # an active version keeps the body it has (none when in sync)
+            seen[version] = launch_plan_spec_body(plan.spec)
+    asked = set(looked_up)
     unseen = [(i.project, i.domain, i.name, versions[i.address]) for i in request.launch_plans
-              if versions[i.address] not in versions_seen.get(i.address, {})]
+              if versions[i.address] not in versions_seen.get(i.address, {})
+              and (i.project, i.domain, i.name, versions[i.address]) not in asked]
     for (project, domain, name, version), plan in _registered_launch_plans(client, unseen, workers).items():
         versions_seen.setdefault(launch_plan_address(project, domain, name), {})[version] = \
             launch_plan_spec_body(plan.spec)
@@ -352,8 +369,9 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
     to_build = [i for i in request.launch_plans
                 if versions[i.address] not in versions_seen.get(i.address, {}) or i.pinned_version]
     refs = {workflow_ref(i) for i in to_build}
-    infos = {**_workflow_infos(client, sorted(refs - set(request.pending_workflows)), workers),
-             **{r: request.pending_workflows[r] for r in refs & set(request.pending_workflows)}}
+    infos = f_pinned_infos.result()
+    infos.update(_workflow_infos(client, sorted(refs - set(request.pending_workflows) - set(infos)), workers))
+    infos.update({r: request.pending_workflows[r] for r in refs & set(request.pending_workflows)})
     build_addresses = {i.address for i in to_build}  # a set: a list here made a first plan quadratic
 
     desired: list[Resource] = []

@@ -14,13 +14,21 @@ import click
 
 from reconciler import __version__
 from reconciler.cli.base import DEBUG_HELP, ReconcilerGroup, add_debug_everywhere
+from reconciler.cli.lazy import LAZY_MODULES, LazyGroup
 
 # Modules that each add commands to the group (one module per command family).
 _COMMAND_MODULES = ("validate", "render", "schema", "sandbox", "plan", "apply", "show", "import_flytectl", "diff",
                     "export", "backfill", "run", "doctor", "controller")
 
 
-@click.group(cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(LazyGroup, ReconcilerGroup):
+    """Commands imported when used (``lazy``), errors printed by one handler (``base``)."""
+
+    def loaded(self) -> None:
+        add_debug_everywhere(self)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="flyte-reconciler")
 @click.option("--debug", is_flag=True, envvar="FLYTE_RECONCILER_DEBUG", help=DEBUG_HELP)
 @click.pass_context
@@ -35,6 +43,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 for _name in _COMMAND_MODULES:
+    if _name in LAZY_MODULES:
+        continue  # imported on first use (reconciler.cli.lazy)
     try:
         _module = importlib.import_module(f"reconciler.cli.{_name}")
     except ModuleNotFoundError as exc:  # a command family not built yet

@@ -14,22 +14,25 @@ Public API (other packages depend on these names):
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler.collector import growing_heap
 from reconciler.errors import ManifestError, ManifestProblem
 from reconciler.manifests.config import RunConfig, load_config
 from reconciler.manifests.crossref import cross_check
 from reconciler.manifests.discover import MAX_FILE_BYTES, SUFFIXES, discover, read_source
 from reconciler.manifests.documents import LoadedManifests, ManifestDocument, validate_document
+from reconciler.manifests.fastrender import ExpressionRenderer
 from reconciler.manifests.package_checks import check_packages
-from reconciler.manifests.render import TemplateProblem, render
+from reconciler.manifests.render import TemplateProblem
 from reconciler.manifests.secrets import EnvPolicy, env_policy, find_secret, redact, secret_values
 from reconciler.manifests.variables import template_variables
-from reconciler.manifests.yamlload import YamlProblem, jsonable, load_documents
+from reconciler.manifests.yamlload import YamlProblem, load_documents
 
 
 @dataclass(frozen=True)
@@ -46,13 +49,13 @@ def guard_of(config: RunConfig) -> _Guard:
     return _Guard(policy, secret_values(policy, environments))
 
 
-def _load_file(path: Path, template_vars: dict[str, Any], environment: str | None, guard: _Guard,
+def _load_file(path: Path, renderer: ExpressionRenderer, guard: _Guard,
                problems: list[ManifestProblem]) -> list[tuple[ManifestDocument, Any]]:
     source = read_source(path, problems)
     if source is None:
         return []
     try:
-        rendered = render(source.text, template_vars, environment, env=guard.policy.reader())
+        rendered = renderer.render(source.text)
     except TemplateProblem as exc:
         problems.append(ManifestProblem(source.path, max(exc.line, 1), "", "", "", exc.message))
         return []
@@ -71,17 +74,24 @@ def _load_file(path: Path, template_vars: dict[str, Any], environment: str | Non
                                         ".".join(map(str, exc.path)), exc.message, exc.expected))
         return []
     loaded = []
+    untemplated = rendered.text is source.text  # rendered lines are the source lines: nothing to map
     for yaml_document in yaml_documents:
-        lines = {path: rendered.source_line(n) for path, n in yaml_document.lines.items()}
+        lines = yaml_document.lines if untemplated else \
+            {path: rendered.source_line(n) for path, n in yaml_document.lines.items()}
         document = validate_document(yaml_document.value, file=source.path, lines=lines,
                                      start=rendered.source_line(yaml_document.start_line), problems=problems)
         if document is not None:
-            loaded.append((document, jsonable(yaml_document.value)))
+            loaded.append((document, yaml_document.value))
     return loaded
 
 
+def _json_default(value: Any) -> str:
+    # what ``jsonable`` makes of a YAML timestamp, without copying the whole document first
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else str(value)
+
+
 def _canonical(document: Any) -> str:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), default=_json_default)
 
 
 def _digest(canonical: list[str]) -> str:
@@ -102,10 +112,14 @@ def load_manifests(paths: list[str], *, config: RunConfig, environment: str | No
     skip = Path(config.path) if config.path else None
     documents: list[ManifestDocument] = []
     rendered: list[str] = []
-    for path in discover(paths, problems, skip=skip):
-        for document, value in _load_file(path, template_vars, environment, guard, problems):
-            documents.append(document)
-            rendered.append(_canonical(value))  # the text only: the parsed copy would double the memory
+    # each distinct `{{ expression }}` compiled and evaluated once per run (fastrender)
+    renderer = ExpressionRenderer(template_vars, environment, env=guard.policy.reader())
+    with growing_heap() as checkpoint:
+        for path in discover(paths, problems, skip=skip):
+            for document, value in _load_file(path, renderer, guard, problems):
+                documents.append(document)
+                rendered.append(_canonical(value))  # the text only: the parsed copy would double the memory
+            checkpoint()
     warnings = _redacted(cross_check(documents, config, problems), guard.secrets)
     check_packages(documents, problems)
     if any(p.severity == "error" for p in problems):

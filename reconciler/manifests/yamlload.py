@@ -30,6 +30,32 @@ _CORE_TAG = "tag:yaml.org,2002:"
 _MISSING = object()
 _SAFE_TAGS = {f"{_CORE_TAG}{name}" for name in
               ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
+_STR_TAG = f"{_CORE_TAG}str"
+# Scalars resolve to immutable values (str, int, float, bool, None, date/datetime), so one cache of
+# (tag, text) → value serves every document of every file: manifests repeat the same keys and values.
+# Bounded (cleared when full) so a long-running controller does not grow it without end.
+_SCALARS: dict[tuple[str, str], Any] = {}
+_TAGS: dict[tuple[str, tuple[bool, bool]], str] = {}
+_CACHE_LIMIT = 200_000
+
+
+class _CachingLoader(_LOADER):  # type: ignore[misc, valid-type]
+    """Resolves the implicit tag of each distinct plain scalar once (a regexp scan per scalar otherwise).
+
+    With the safe resolver and no path resolvers, a scalar's tag depends on its text and ``implicit``
+    only, so the cache cannot change a result.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = _TAGS.get(key)
+        if tag is None:
+            if len(_TAGS) > _CACHE_LIMIT:
+                _TAGS.clear()
+            tag = _TAGS[key] = super().resolve(kind, value, implicit)
+        return tag
 
 Path = tuple[str | int, ...]
 
@@ -57,7 +83,6 @@ class _Builder:
         self.count = 0
         self.lines: dict[Path, int] = {}
         self.constructor: Any = None
-        self.scalars: dict[tuple[str, str], Any] = {}
 
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
         line = node.start_mark.line + 1
@@ -75,16 +100,19 @@ class _Builder:
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        # Scalars resolve to immutable values (str, int, float, bool, None, date/datetime): build each
-        # distinct (tag, text) once per document; manifests repeat the same keys and values a lot.
-        cached = self.scalars.get((node.tag, node.value), _MISSING)
+        if node.tag == _STR_TAG:
+            return node.value  # what the constructor would build: the text itself
+        key = (node.tag, node.value)
+        cached = _SCALARS.get(key, _MISSING)
         if cached is not _MISSING:
             return cached
         if self.constructor is None:
             self.constructor = yaml.SafeLoader("")
         try:
             value = self.constructor.construct_object(node, deep=True)
-            self.scalars[(node.tag, node.value)] = value
+            if len(_SCALARS) > _CACHE_LIMIT:
+                _SCALARS.clear()
+            _SCALARS[key] = value
             return value
         except yaml.YAMLError as exc:
             raise YamlProblem(line, f"invalid value: {str(exc).splitlines()[0]}", path) from exc
@@ -136,7 +164,7 @@ def load_documents(text: str) -> list[YamlDocument]:
     documents = []
     line_of = _line_converter(text)
     try:
-        for node in yaml.compose_all(text, Loader=_LOADER):
+        for node in yaml.compose_all(text, Loader=_CachingLoader):
             if node is None or (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")):
                 continue  # an empty document (e.g. after a trailing ---)
             builder = _Builder()

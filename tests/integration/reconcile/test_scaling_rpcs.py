@@ -13,15 +13,16 @@ from reconciler.localadmin import LocalAdmin
 from reconciler.localadmin.aids import WRITE_METHODS
 
 
-def _noop_plan_calls(tmp_path: Path, projects: int) -> dict[str, int]:
-    with LocalAdmin.start(db_path=tmp_path / f"a{projects}.db", port=0) as admin:
+def _noop_plan_calls(tmp_path: Path, projects: int, *, mixed: bool = False) -> dict[str, int]:
+    with LocalAdmin.start(db_path=tmp_path / f"a{projects}{mixed}.db", port=0) as admin:
         register_org(admin.address, projects)
-        root = write_org(tmp_path / f"org{projects}", projects)
+        root = write_org(tmp_path / f"org{projects}{mixed}", projects, mixed=mixed)
         connect = ["--endpoint", admin.address, "--insecure"]
         admin.reset_counters()
         first = CliRunner().invoke(cli, ["plan", str(root), "--detailed-exitcode", *connect])
         assert first.exit_code == 2, first.output
-        _assert_first_plan_reads_per_project_domain(admin.counters(), projects * len(DOMAINS))
+        if not mixed:
+            _assert_first_plan_reads_per_project_domain(admin.counters(), projects * len(DOMAINS))
         applied = CliRunner().invoke(cli, ["apply", str(root), "--auto-approve", *connect])
         assert applied.exit_code == 0, applied.output
         admin.reset_counters()
@@ -49,3 +50,19 @@ def _assert_first_plan_reads_per_project_domain(calls: dict[str, int], pairs: in
     assert calls.get("GetLaunchPlan", 0) == 0 and calls.get("GetWorkflow", 0) == 0, calls
     assert calls["ListLaunchPlans"] == 2 * pairs, calls
     assert calls["ListWorkflows"] == pairs, calls
+
+
+def test_noop_plan_with_inactive_pinned_and_latest_launch_plans(tmp_path: Path) -> None:
+    # Per project-domain: one launch plan `active: false`, one on a pinned version, one on `latest`.
+    # Their reads go out with the first wave (observe.py), per project-domain: never per launch plan.
+    small, large = _noop_plan_calls(tmp_path, 2, mixed=True), _noop_plan_calls(tmp_path, 5, mixed=True)
+    for calls, projects in ((small, 2), (large, 5)):
+        pairs = projects * len(DOMAINS)
+        assert not set(calls) & WRITE_METHODS
+        assert calls["ListActiveLaunchPlans"] == pairs and calls["ListNamedEntities"] == pairs
+        assert calls["ListMatchableAttributes"] == 7 and calls["ListProjects"] == 1
+        assert calls["ListLaunchPlans"] == pairs, calls  # the inactive and the pinned version, one filtered list
+        assert calls["ListWorkflows"] == pairs, calls  # `latest`: the newest version of the workflow
+        # the pinned version's workflow interface and default launch plan (to compare the pinned spec)
+        assert calls["GetWorkflow"] == pairs and calls["GetLaunchPlan"] == pairs, calls
+        assert sum(calls.values()) == 8 + 6 * pairs, calls
