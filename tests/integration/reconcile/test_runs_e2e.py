@@ -250,8 +250,6 @@ def test_a_single_task_run_executes_the_task(tmp_path, clock) -> None:
         assert run(admin, "plan", str(root), "--detailed-exitcode").exit_code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="the embedded admin does not yet create the .flytegen workflow and launch "
-                                       "plan for single-task executions as flyteadmin does (h/truthful adds it)")
 def test_a_single_task_run_gets_the_flytegen_launch_plan_as_in_flyteadmin(tmp_path, clock) -> None:
     text = (migrate().replace("workflow: {name: reports.daily_report, version: v1}",
                               "task: {name: reports.daily_report_task, version: v1}")
