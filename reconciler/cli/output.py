@@ -59,7 +59,7 @@ def console_url_of(config: RunConfig, environment: str | None, target: Any = Non
     """The configured console URL: with ``target``, as the connection settings resolve it (``--env``'s
     ``consoleUrl``, ``FLYTE_PLATFORM_CONSOLE_ENDPOINT``, flytectl's ``console.endpoint``); else the
     environment's ``consoleUrl``. None: links derive from the endpoint only where that is right."""
-    if target is not None and not getattr(target, "sandbox", False):
+    if target is not None and not target.sandbox:
         from reconciler.connect import connection_settings
 
         resolved = connection_settings(target, config).get("console_url")

@@ -170,8 +170,8 @@ def reconcile(env: EnvironmentRuntime, loaded: LoadedManifests, *, windows: tupl
               parallelism: int = DEFAULT_PARALLELISM) -> SyncOutcome:
     """Plan, apply what policy, pause and windows allow, re-plan after writes; never raises for Admin errors."""
     client, endpoint = env.client(loaded.config)
-    environments = getattr(loaded.config, "environments", None) or {}
-    configured = getattr(environments.get(env.settings.config_env or ""), "consoleUrl", None)
+    own = loaded.config.environments.get(env.settings.config_env or "")
+    configured = own.consoleUrl if own is not None else None
     try:
         env.state["consoleUrl"] = configured or default_console_url(endpoint)
     except ValueError:  # an endpoint naming no host has no console

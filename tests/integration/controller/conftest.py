@@ -170,7 +170,9 @@ def repo(tmp_path: Path) -> GitRepo:
 
 
 def config_yaml(admin_address: str, controller: str = "") -> str:
-    return (f"environments:\n  dev: {{endpoint: '{admin_address}', insecure: true}}\n"
+    # A console URL is configured: links are never derived from a plaintext loopback endpoint (issue 15).
+    return (f"environments:\n  dev: {{endpoint: '{admin_address}', insecure: true, "
+            "consoleUrl: 'https://console.example.com/console'}\n"
             "scope: {projects: [flytesnacks], domains: [development]}\n" + controller)
 
 
