@@ -4,6 +4,7 @@ apply only the plan that was reviewed, in the environment it was reviewed for.""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -40,9 +41,11 @@ def _our_steps(workflow: dict) -> list[dict]:
 # -- actionlint -------------------------------------------------------------------------------------
 
 ACTIONLINT = shutil.which("actionlint")
+# Skipped only outside CI: .ci/run builds actionlint from the Go module proxy, so in CI a missing binary fails.
 needs_actionlint = pytest.mark.skipif(
-    ACTIONLINT is None, reason="actionlint not installed (pip install -e '.[actionlint]', or go install "
-                               "github.com/rhysd/actionlint/cmd/actionlint)")
+    ACTIONLINT is None and not os.environ.get("CI"),
+    reason="actionlint not installed (go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12, "
+           "or pip install -e '.[actionlint]' where GitHub is reachable)")
 
 
 def _lint_project(tmp_path: Path, workflows: dict[str, str]) -> subprocess.CompletedProcess[str]:
