@@ -106,6 +106,7 @@ def test_no_command_or_format_leaks_a_secret(tmp_path: Path, log_file: Path,  # 
         run("apply", str(repo), "--auto-approve", *endpoint)
         for fmt in ("text", "json"):
             run("backfill", "status", str(repo), "--format", fmt, *endpoint)
+            run("run", "status", str(repo), "--format", fmt, *endpoint)
         monkeypatch.chdir(repo)  # diff reads the git repository it runs in
         for fmt in ("text", "markdown"):
             run("diff", ".", "--base", "HEAD", "--format", fmt)
