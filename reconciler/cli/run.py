@@ -37,8 +37,11 @@ def status_command(fmt: str, **kwargs: Any) -> None:
 
     loaded, environment = load_from_options(kwargs)
     target = target_from(kwargs, environment)
+    # Without Run documents a `run/*` target would match nothing, which planning refuses; the plan is still
+    # made (it checks the connection) and simply has no runs.
+    selection = Selection(targets=("run/*",)) if loaded.of_kind("Run") else Selection()
     with open_admin(target, loaded.config) as (client, endpoint):
-        plan = make_plan(loaded, client, Selection(targets=("run/*",)), environment=environment, endpoint=endpoint)
+        plan = make_plan(loaded, client, selection, environment=environment, endpoint=endpoint)
     if fmt == "json":
         click.echo(json.dumps(plan.runs, indent=2, sort_keys=True))
     elif not plan.runs:

@@ -90,7 +90,7 @@ def test_no_command_or_format_leaks_a_secret(tmp_path: Path, log_file: Path,  # 
 
         def run(*args: str, expect: int | None = 0) -> None:
             words = [a for a in args if not a.startswith("-")]
-            covered.add(" ".join(words[:2]) if words[0] in ("backfill", "sandbox") else words[0])
+            covered.add(" ".join(words[:2]) if words[0] in ("backfill", "sandbox", "run") else words[0])
             scan.run(*args, expect=expect)
 
         run("validate", str(repo))
@@ -106,6 +106,7 @@ def test_no_command_or_format_leaks_a_secret(tmp_path: Path, log_file: Path,  # 
         run("apply", str(repo), "--auto-approve", *endpoint)
         for fmt in ("text", "json"):
             run("backfill", "status", str(repo), "--format", fmt, *endpoint)
+            run("run", "status", str(repo), "--format", fmt, *endpoint)
         monkeypatch.chdir(repo)  # diff reads the git repository it runs in
         for fmt in ("text", "markdown"):
             run("diff", ".", "--base", "HEAD", "--format", fmt)
@@ -114,7 +115,8 @@ def test_no_command_or_format_leaks_a_secret(tmp_path: Path, log_file: Path,  # 
         run("import-flytectl", str(work / "attrs.yaml"), "--out", str(work / "imported.yaml"))
         token_file.write_text("revoked-" + CANARY_TOKEN)  # failure paths, with tracebacks on
         for args in (["plan", str(repo)], ["apply", str(repo), "--auto-approve"], ["doctor"],
-                     ["export", "--project", "flytesnacks"], ["backfill", "status", str(repo)]):
+                     ["export", "--project", "flytesnacks"], ["backfill", "status", str(repo)],
+                     ["run", "status", str(repo)]):
             run("--debug", *args, *endpoint, expect=1)
         (repo / "broken.yaml").write_text("kind: [\n")
         run("--debug", "validate", str(repo), expect=1)

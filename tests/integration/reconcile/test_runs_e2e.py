@@ -484,3 +484,11 @@ spec:
         (launched,) = executions(admin).values()
         assert launched.spec.launch_plan.name == "nightly"
         assert run(admin, "plan", str(root), "--detailed-exitcode").exit_code == 0
+
+
+def test_run_status_without_runs_says_so(tmp_path, clock) -> None:
+    root = repo(tmp_path, "")
+    with start(tmp_path, clock) as admin:
+        text = run(admin, "run", "status", str(root))
+        assert text.exit_code == 0 and "No runs in the manifests." in text.output
+        assert json.loads(run(admin, "run", "status", str(root), "--format", "json").output) == {}
