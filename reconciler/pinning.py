@@ -18,6 +18,7 @@ from typing import Any
 
 from reconciler.connect import Target, connection_settings
 from reconciler.errors import ConfigError, WrongTargetError
+from reconciler.manifests.config import RunConfig
 from reconciler.plan.target import CA_PREFIX, INSECURE, SKIP_VERIFY, SYSTEM_ROOTS, PlannedTarget
 from reconciler.settings import ENV_VARS, ConnectionSettings
 
@@ -41,9 +42,8 @@ def _tls(settings: ConnectionSettings) -> str:
         raise ConfigError(f"cannot read the CA certificate file {path}: {exc.strerror}") from exc
 
 
-def _config_path(config: Any) -> str | None:
-    path = getattr(config, "path", None)
-    return str(path) if path else None
+def _config_path(config: RunConfig | None) -> str | None:
+    return config.path if config is not None and config.path else None
 
 
 def record_target(target: Target, config: Any, *, scope: tuple[frozenset[str], frozenset[str]] | None = None

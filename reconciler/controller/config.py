@@ -17,6 +17,7 @@ from reconciler.controller.notify import NotificationTarget
 from reconciler.controller.policy import MANUAL, POLICIES
 from reconciler.controller.windows import SyncWindow
 from reconciler.errors import ConfigError
+from reconciler.manifests.config import ControllerConfig, RunConfig
 from reconciler.plan.options import DEFAULT_MAX_DELETIONS
 
 
@@ -34,20 +35,24 @@ class ControllerFlags:
     config_path: str | None = None
 
 
-def controller_settings(flags: ControllerFlags, connection: ConnectionFlags, config: Any) -> ControllerSettings:
-    section = getattr(config, "controller", None)
-    def pick(key: str, flag: Any) -> Any:
-        return flag if flag is not None else getattr(section, key, None)
+def controller_settings(flags: ControllerFlags, connection: ConnectionFlags, config: RunConfig | None
+                        ) -> ControllerSettings:
+    # Typed reads of the `controller:` section (an empty section when the file has none): a renamed key is
+    # a type error here, not a silent default.
+    section = (config.controller if config is not None else None) or ControllerConfig()
 
-    source = pick("source", flags.source)
+    def pick(flag: Any, configured: Any) -> Any:
+        return flag if flag is not None else configured
+
+    source = pick(flags.source, section.source)
     if not source:
         raise ConfigError("no source to reconcile from",
                           hint="pass --source URL_OR_PATH (a git URL or a directory), or set controller.source")
-    sync = pick("sync", flags.sync)
+    sync = pick(flags.sync, section.sync)
     if sync is not None and sync not in POLICIES:
         raise ConfigError(f"unknown sync policy {sync!r}", hint="one of " + ", ".join(POLICIES))
-    max_deletions = pick("maxDeletions", flags.max_deletions)
-    per_env = dict(getattr(section, "environments", None) or {})
+    max_deletions = pick(flags.max_deletions, section.maxDeletions)
+    per_env = dict(section.environments)
     names = list(flags.environments) or list(per_env)
     environments = []
     if names:
@@ -57,9 +62,9 @@ def controller_settings(flags: ControllerFlags, connection: ConnectionFlags, con
             own = per_env.get(name)
             environments.append(EnvironmentSettings(
                 name=name, config_env=name,
-                sync=(flags.sync or getattr(own, "sync", None) or sync or MANUAL),
-                paused=bool(getattr(own, "paused", False)),
-                max_deletions=_first(flags.max_deletions, getattr(own, "maxDeletions", None), max_deletions,
+                sync=(flags.sync or (own.sync if own else None) or sync or MANUAL),
+                paused=bool(own and own.paused),
+                max_deletions=_first(flags.max_deletions, own.maxDeletions if own else None, max_deletions,
                                      DEFAULT_MAX_DELETIONS)))
     else:
         if not connection.sandbox and not connection.endpoint:
@@ -69,23 +74,23 @@ def controller_settings(flags: ControllerFlags, connection: ConnectionFlags, con
         environments.append(EnvironmentSettings(name="sandbox" if connection.sandbox else "default", config_env=None,
                                                 sync=sync or MANUAL,
                                                 max_deletions=_first(max_deletions, DEFAULT_MAX_DELETIONS)))
-    workdir = Path(pick("workdir", flags.workdir) or DEFAULT_WORKDIR)
+    workdir = Path(pick(flags.workdir, section.workdir) or DEFAULT_WORKDIR)
     return ControllerSettings(
         source=str(source),
         environments=tuple(environments),
-        ref=pick("ref", flags.ref),
-        path=pick("path", flags.path),
-        interval_s=float(pick("interval", flags.interval) or DEFAULT_INTERVAL_S),
-        listen=pick("listen", flags.listen) or DEFAULT_LISTEN,
+        ref=pick(flags.ref, section.ref),
+        path=pick(flags.path, section.path),
+        interval_s=float(pick(flags.interval, section.interval) or DEFAULT_INTERVAL_S),
+        listen=pick(flags.listen, section.listen) or DEFAULT_LISTEN,
         workdir=workdir,
         flags=connection,
         local_config=flags.config_path,
-        windows=tuple(SyncWindow.of(w) for w in (getattr(section, "syncWindows", None) or [])),
+        windows=tuple(SyncWindow.of(w) for w in section.syncWindows),
         notifications=tuple(NotificationTarget(url=n.url, url_env_var=n.urlEnvVar, format=n.format)
-                            for n in (getattr(section, "notifications", None) or [])),
-        token_env_var=getattr(section, "tokenEnvVar", None) or "FLYTE_RECONCILER_CONTROLLER_TOKEN",
-        webhook_secret_env_var=getattr(section, "webhookSecretEnvVar", None) or "FLYTE_RECONCILER_WEBHOOK_SECRET",
-        git_token_env_var=getattr(section, "gitTokenEnvVar", None),
+                            for n in section.notifications),
+        token_env_var=section.tokenEnvVar or "FLYTE_RECONCILER_CONTROLLER_TOKEN",
+        webhook_secret_env_var=section.webhookSecretEnvVar or "FLYTE_RECONCILER_WEBHOOK_SECRET",
+        git_token_env_var=section.gitTokenEnvVar,
     )
 
 

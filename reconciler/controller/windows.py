@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from croniter import croniter
 
 from reconciler.errors import ConfigError
+from reconciler.manifests.config import SyncWindow as ConfigWindow
 
 _DURATION = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
 
@@ -35,15 +36,13 @@ class SyncWindow:
     manual_sync: bool = False
 
     @classmethod
-    def of(cls, model: object) -> SyncWindow:
-        schedule = str(getattr(model, "schedule", ""))
+    def of(cls, model: ConfigWindow) -> SyncWindow:
+        schedule = model.schedule
         if not croniter.is_valid(schedule):
             raise ConfigError(f"sync window schedule {schedule!r} is not a cron expression",
                               hint="five fields, e.g. '0 22 * * *' (UTC)")
-        return cls(kind=str(getattr(model, "kind", "")), schedule=schedule,
-                   duration=parse_duration(str(getattr(model, "duration", ""))),
-                   environments=tuple(getattr(model, "environments", ()) or ()),
-                   manual_sync=bool(getattr(model, "manualSync", False)))
+        return cls(kind=model.kind, schedule=schedule, duration=parse_duration(model.duration),
+                   environments=tuple(model.environments), manual_sync=model.manualSync)
 
     def applies_to(self, environment: str) -> bool:
         return not self.environments or environment in self.environments
