@@ -33,9 +33,13 @@ def wait_for(condition: Callable[[], Any], what: str, timeout: float = WAIT_S) -
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
-        last = condition()
-        if last:
-            return last
+        try:
+            last = condition()
+        except KeyError as missing:  # the object is not listed yet (a cycle may still be recording it)
+            last = f"not listed yet: {missing}"
+        else:
+            if last:
+                return last
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what} (last value: {last!r})")
 
