@@ -18,7 +18,7 @@ from typing import Any
 from reconciler.apply import APPLIED, FAILED, ApplyReport
 from reconciler.model.address import kind_of
 from reconciler.plan.model import Plan
-from reconciler.plan.render.common import blocks, field_lines, inline, label, shown_object, yaml_lines
+from reconciler.plan.render.common import blocks, diff_lines, label
 
 SYNCED = "Synced"
 OUT_OF_SYNC = "OutOfSync"
@@ -73,15 +73,7 @@ def _diff_text(plan: Plan, address: str) -> tuple[str, tuple[str, ...], str]:
             labels.append(label(action))
             reasons.append(action.reason)
             lines.append(f"# {label(action)}: {action.reason}")
-            for change in field_lines(action):
-                if change.op in ("remove", "change"):
-                    lines.append(f"- {change.path}: {inline(change.old)}")
-                if change.op in ("add", "change"):
-                    lines.append(f"+ {change.path}: {inline(change.new)}")
-            whole = shown_object(action)
-            if whole is not None and not action.changes:
-                mark = "+" if whole[0] == "after" else "-"
-                lines.extend(f"{mark} {line}" for line in yaml_lines(whole[1]))
+            lines.extend(diff_lines(action))
     return "\n".join(lines), tuple(labels), "; ".join(dict.fromkeys(reasons))
 
 

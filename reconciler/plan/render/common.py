@@ -328,3 +328,19 @@ def backfill_troubles(plan: Plan) -> list[BackfillTrouble]:
         troubles.append(BackfillTrouble(address, p["status"], headline, tuple(runs),
                                         int(p.get("failures_not_shown", 0))))
     return troubles
+
+
+def diff_lines(action: Action) -> list[str]:
+    """An action's change as diff lines (``- old`` / ``+ new``; a whole new or removed object when it has no
+    field changes): the Markdown plan and the controller's object page show the same text."""
+    lines = []
+    for change in field_lines(action):
+        if change.op in ("remove", "change"):
+            lines.append(f"- {change.path}: {inline(change.old)}")
+        if change.op in ("add", "change"):
+            lines.append(f"+ {change.path}: {inline(change.new)}")
+    whole = shown_object(action)
+    if whole is not None and not action.changes:
+        mark = "+" if whole[0] == "after" else "-"
+        lines.extend(f"{mark} {line}" for line in yaml_lines(whole[1]))
+    return lines

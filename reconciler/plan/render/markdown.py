@@ -20,8 +20,7 @@ from reconciler.plan.render.common import (
     Block,
     backfill_troubles,
     blocks,
-    field_lines,
-    inline,
+    diff_lines,
     label,
     no_changes_line,
     noun,
@@ -29,7 +28,6 @@ from reconciler.plan.render.common import (
     objects_line,
     open_unmanaged,
     plural,
-    shown_object,
     yaml_lines,
 )
 from reconciler.plan.render.links import ConsoleLinks
@@ -68,20 +66,6 @@ def _folded(summary: str, body: list[str], *, fold: bool) -> list[str]:
     return [f"<details><summary>{summary}</summary>", "", *body, "", "</details>"]
 
 
-def _diff_lines(action: Action) -> list[str]:
-    lines = []
-    for change in field_lines(action):
-        if change.op in ("remove", "change"):
-            lines.append(f"- {change.path}: {inline(change.old)}")
-        if change.op in ("add", "change"):
-            lines.append(f"+ {change.path}: {inline(change.new)}")
-    whole = shown_object(action)
-    if whole is not None and not action.changes:
-        mark = "+" if whole[0] == "after" else "-"
-        lines.extend(f"{mark} {line}" for line in yaml_lines(whole[1]))
-    return lines
-
-
 def _full_before_after(action: Action) -> list[str]:
     """Both sides in full for updates with field changes (the diff alone can lack context)."""
     if not action.changes or not isinstance(action.before, dict) or not isinstance(action.after, dict):
@@ -101,7 +85,7 @@ def _action_section(action: Action) -> list[str]:
         lines.append("  Admin also deletes these narrower rows of the same type with it "
                      f"(rows that should stay are restored by this plan): {rows}")
     lines.append("")
-    diff = _diff_lines(action)
+    diff = diff_lines(action)
     if diff:
         fence = _fence("diff", diff)
         lines.extend(_folded(f"{len(diff)} changed lines", fence, fold=len(diff) > FOLD_LINES))
