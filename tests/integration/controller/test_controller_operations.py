@@ -116,7 +116,8 @@ def test_a_second_controller_on_the_same_workdir_refuses_to_start(tmp_path, admi
 
 
 def _slow_admin(tmp_path: Path, port: int = 0) -> LocalAdmin:
-    return LocalAdmin.start(db_path=tmp_path / "slow.db", port=port, seed_samples=True, aids=Aids(latency_ms=150))
+    # Slow enough that a stop lands in the middle of the launch plan writes even on a quiet machine.
+    return LocalAdmin.start(db_path=tmp_path / "slow.db", port=port, seed_samples=True, aids=Aids(latency_ms=400))
 
 
 @pytest.mark.parametrize("how", ["sigterm", "kill9"])
