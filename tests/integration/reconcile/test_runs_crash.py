@@ -9,8 +9,6 @@ and a plan shows no changes; every generation of every run has exactly one execu
 from __future__ import annotations
 
 import collections
-import signal
-import time
 from pathlib import Path
 
 import grpc
@@ -21,6 +19,7 @@ from flyteidl.service.admin_pb2_grpc import AdminServiceStub
 from reconciler.localadmin import LocalAdmin
 from reconciler.localadmin.executions.lifecycle import LifecycleSettings
 from tests.reliability.org_checks import cli, start_cli
+from tests.reliability.test_crash_and_concurrency import _kill_at
 
 pytestmark = pytest.mark.integration
 
@@ -64,20 +63,7 @@ def converge(admin: LocalAdmin, root: Path) -> None:
 
 def kill_at_next_write(admin: LocalAdmin, root: Path, log: Path) -> bool:
     """Start `apply` and SIGKILL it once it sent a write; False when it finished without writing."""
-    threshold = admin.write_calls() + 1
-    process = start_cli(*args(admin, root), log=log)
-    try:
-        while process.poll() is None:
-            if admin.write_calls() >= threshold:
-                process.send_signal(signal.SIGKILL)
-                process.wait(timeout=30)
-                return True
-            time.sleep(0.001)
-        return False
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
+    return _kill_at(admin, args(admin, root), admin.write_calls() + 1, log)
 
 
 def test_kill_9_at_every_write_launches_each_generation_once(tmp_path: Path) -> None:
