@@ -50,7 +50,8 @@ def guard_of(config: RunConfig) -> _Guard:
 
 
 def _load_file(path: Path, renderer: ExpressionRenderer, guard: _Guard,
-               problems: list[ManifestProblem]) -> list[tuple[ManifestDocument, Any]]:
+               problems: list[ManifestProblem]) -> list[tuple[ManifestDocument, str]]:
+    """The file's valid documents, each with its canonical JSON text (for the digest)."""
     source = read_source(path, problems)
     if source is None:
         return []
@@ -78,10 +79,12 @@ def _load_file(path: Path, renderer: ExpressionRenderer, guard: _Guard,
     for yaml_document in yaml_documents:
         lines = yaml_document.lines if untemplated else \
             {path: rendered.source_line(n) for path, n in yaml_document.lines.items()}
+        canonical = _canonical(yaml_document.value)
         document = validate_document(yaml_document.value, file=source.path, lines=lines,
-                                     start=rendered.source_line(yaml_document.start_line), problems=problems)
+                                     start=rendered.source_line(yaml_document.start_line), problems=problems,
+                                     screen_unsafe=_may_be_unsafe(canonical))
         if document is not None:
-            loaded.append((document, yaml_document.value))
+            loaded.append((document, canonical))
     return loaded
 
 
@@ -92,6 +95,13 @@ def _json_default(value: Any) -> str:
 
 def _canonical(document: Any) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), default=_json_default)
+
+
+def _may_be_unsafe(canonical: str) -> bool:
+    """Whether a document may hold a NUL or a non-finite number (``values.unsafe_values``): its JSON text
+    spells them ``\\u0000``, ``NaN`` and ``Infinity``. Text without these needs no walk over every value;
+    text with them (also quoted words) gets the walk, which finds the exact field."""
+    return "\\u0000" in canonical or "NaN" in canonical or "Infinity" in canonical
 
 
 def _digest(canonical: list[str]) -> str:
@@ -116,9 +126,9 @@ def load_manifests(paths: list[str], *, config: RunConfig, environment: str | No
     renderer = ExpressionRenderer(template_vars, environment, env=guard.policy.reader())
     with growing_heap() as checkpoint:
         for path in discover(paths, problems, skip=skip):
-            for document, value in _load_file(path, renderer, guard, problems):
+            for document, canonical in _load_file(path, renderer, guard, problems):
                 documents.append(document)
-                rendered.append(_canonical(value))  # the text only: the parsed copy would double the memory
+                rendered.append(canonical)  # the text only: the parsed copy would double the memory
             checkpoint()
     warnings = _redacted(cross_check(documents, config, problems), guard.secrets)
     check_packages(documents, problems)

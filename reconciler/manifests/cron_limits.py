@@ -14,6 +14,7 @@ Runs after the parser succeeded; an expression it cannot read is left to the par
 from __future__ import annotations
 
 import calendar
+from functools import lru_cache
 
 from reconciler.manifests.checks import printable
 
@@ -53,6 +54,7 @@ def _days_in(month: int) -> int:
     return 29 if month == 2 else calendar.monthrange(2001, month)[1]  # February 29 exists in leap years
 
 
+@lru_cache(maxsize=4096)  # schedules repeat across launch plans; refusals (raised) are not kept
 def check(expression: str) -> str:
     """Refuse non-ASCII expressions and 5-field expressions that select no day of any year."""
     _printable_ascii(expression)

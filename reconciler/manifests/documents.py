@@ -87,8 +87,9 @@ def _address(kind: str, document: Mapping[str, Any]) -> str:
 
 
 def validate_document(value: Any, *, file: str, lines: Mapping[LinePath, int], start: int,
-                      problems: list[ManifestProblem]) -> ManifestDocument | None:
-    """Validate one document; on failure append every problem and return ``None``."""
+                      problems: list[ManifestProblem], screen_unsafe: bool = True) -> ManifestDocument | None:
+    """Validate one document; on failure append every problem and return ``None``. ``screen_unsafe=False``:
+    the caller has established that no value is a NUL text or a non-finite number."""
     if not isinstance(value, dict):
         problems.append(ManifestProblem(file, start, "", "", "", "a manifest document must be a mapping",
                                         "apiVersion, kind, metadata, spec"))
@@ -112,7 +113,7 @@ def validate_document(value: Any, *, file: str, lines: Mapping[LinePath, int], s
                                         f"{hint} one of {', '.join(models.KINDS)}".strip()))
         return None
     address = address_of(kind, value)
-    unsafe = list(unsafe_values(value))
+    unsafe = list(unsafe_values(value)) if screen_unsafe else []
     for path, problem, expected in unsafe:
         problems.append(ManifestProblem(file, line_of(lines, path, start), kind, address, ".".join(map(str, path)),
                                         problem, expected))
@@ -125,4 +126,5 @@ def validate_document(value: Any, *, file: str, lines: Mapping[LinePath, int], s
         problems += pydantic_problems(exc, model=model_class, file=file, lines=lines, start=start, kind=kind,
                                       address=address)
         return None
-    return ManifestDocument(kind=kind, address=address, model=model, file=file, line=start, lines=dict(lines))
+    return ManifestDocument(kind=kind, address=address, model=model, file=file, line=start,
+                            lines=lines if isinstance(lines, dict) else dict(lines))  # the loader's own dict: no copy

@@ -28,6 +28,10 @@ class Strict(BaseModel):
 
 
 Labels = Annotated[dict[str, str], AfterValidator(checks.labels)]
+# An empty mapping/list default without pydantic's deep copy of a mutable default on every document
+# (37,825 deep copies at L); the schema still shows the default.
+EMPTY_MAP: Any = Field(default_factory=dict, json_schema_extra={"default": {}})
+EMPTY_LIST: Any = Field(default_factory=list, json_schema_extra={"default": []})
 Annotations = Annotated[dict[str, str], AfterValidator(checks.annotation_map)]
 # Project descriptions are limited in bytes by Admin's validator; named-entity descriptions (launch
 # plans, workflows) by a varchar(300) column, i.e. in characters.
@@ -46,7 +50,7 @@ class ProjectMetadata(Strict):
 class ProjectSpec(Strict):
     displayName: Annotated[str, AfterValidator(lambda v: checks.max_bytes(v, 64, "the display name"))]
     description: Description = ""
-    labels: Labels = {}
+    labels: Labels = EMPTY_MAP
     state: Literal["active", "archived"] = "active"
 
     @field_validator("displayName")
@@ -141,18 +145,18 @@ class LaunchPlanSpec(Strict):
     active: bool = True
     description: EntityDescription | None = None
     schedule: Schedule | None = None
-    fixedInputs: dict[str, Any] = {}
-    defaultInputs: dict[str, Any] = {}
-    notifications: list[Notification] = []
-    labels: Labels = {}
-    annotations: Annotations = {}
+    fixedInputs: dict[str, Any] = EMPTY_MAP
+    defaultInputs: dict[str, Any] = EMPTY_MAP
+    notifications: list[Notification] = EMPTY_LIST
+    labels: Labels = EMPTY_MAP
+    annotations: Annotations = EMPTY_MAP
     serviceAccount: str | None = None
     iamRole: str | None = None
     rawOutputDataPrefix: str | None = None
     maxParallelism: Annotated[int, Field(ge=0, le=INT32_MAX)] | None = None
     interruptible: bool | None = None
     overwriteCache: bool = False
-    envs: dict[str, str] = {}
+    envs: dict[str, str] = EMPTY_MAP
     qualityOfService: QualityOfService | None = None
 
 
@@ -198,11 +202,11 @@ class WorkflowExecutionConfig(Strict):
     serviceAccount: str | None = None
     iamRole: str | None = None
     rawOutputDataPrefix: str | None = None
-    labels: Labels = {}
-    annotations: Annotations = {}
+    labels: Labels = EMPTY_MAP
+    annotations: Annotations = EMPTY_MAP
     interruptible: bool | None = None
     overwriteCache: bool | None = None
-    envs: dict[str, str] = {}
+    envs: dict[str, str] = EMPTY_MAP
 
 
 class ClusterAssignment(Strict):
@@ -283,7 +287,7 @@ class BackfillSpec(Strict):
     order: Literal["parallel", "serial"] = "parallel"
     onFailure: Literal["stop", "continue", "retry"] = "stop"
     maxRetries: Annotated[int, Field(ge=0, le=100)] = 3
-    inputs: dict[str, Any] = {}
+    inputs: dict[str, Any] = EMPTY_MAP
     maxExecutions: Annotated[int, Field(ge=1, le=MAX_BACKFILL_EXECUTIONS)] = 1000
 
 

@@ -149,10 +149,14 @@ _YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
 _YAML_BREAKS = re.compile("[\n\x85\u2028\u2029]")
 
 
+def _same_line(line: int) -> int:
+    return line
+
+
 def _line_converter(text: str) -> Callable[[int], int]:
     """Maps a 1-based line as YAML counts it to the 1-based line of ``text`` split at "\n"."""
     if not _YAML_ONLY_BREAKS.search(text):
-        return lambda line: line
+        return _same_line
     physical = [1]
     for found in _YAML_BREAKS.finditer(text):
         physical.append(physical[-1] + (found.group() == "\n"))
@@ -169,7 +173,7 @@ def load_documents(text: str) -> list[YamlDocument]:
                 continue  # an empty document (e.g. after a trailing ---)
             builder = _Builder()
             value = builder.build(node, (), 0)
-            lines = {path: line_of(n) for path, n in builder.lines.items()}
+            lines = builder.lines if line_of is _same_line else {path: line_of(n) for path, n in builder.lines.items()}
             documents.append(YamlDocument(value=value, lines=lines, start_line=line_of(node.start_mark.line + 1)))
     except YamlProblem as exc:
         exc.line = line_of(exc.line)

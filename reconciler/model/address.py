@@ -61,6 +61,17 @@ _ARITY = {"project": (1,), "launchplan": (3,), "workflow": (3,), "attributes": (
           "package": (3,), "run": (3,)}
 
 
+_REQUIRED = {
+    "project": ("project",),
+    "launchplan": ("project", "domain", "name"),
+    "workflow": ("project", "domain", "name"),
+    "attributes": ("project",),
+    "backfill": ("project", "domain", "launch_plan", "name"),
+    "package": ("project", "domain", "name"),
+    "run": ("project", "domain", "name"),
+}
+
+
 class AddressError(ValueError):
     """Text that is not an address, or parts that cannot form one."""
 
@@ -85,16 +96,7 @@ class Address:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise AddressError(f"unknown address kind {self.kind!r} (one of {', '.join(KINDS)})")
-        required = {
-            "project": (),
-            "launchplan": ("domain", "name"),
-            "workflow": ("domain", "name"),
-            "attributes": (),
-            "backfill": ("domain", "launch_plan", "name"),
-            "package": ("domain", "name"),
-            "run": ("domain", "name"),
-        }[self.kind]
-        for part in ("project", *required):
+        for part in _REQUIRED[self.kind]:
             if not getattr(self, part):
                 raise AddressError(f"a {self.kind} address needs a {part.replace('_', ' ')}")
         for part in ("project", "domain", "name", "workflow", "launch_plan"):
@@ -209,26 +211,32 @@ _FORMS = {
 }
 
 
+@lru_cache(maxsize=65536)  # one text per object, asked for many times
 def project_address(project: str) -> str:
     return str(Address.of_project(project))
 
 
+@lru_cache(maxsize=65536)  # one text per object, asked for many times
 def launch_plan_address(project: str, domain: str, name: str) -> str:
     return str(Address.of_launch_plan(project, domain, name))
 
 
+@lru_cache(maxsize=65536)  # one text per object, asked for many times
 def workflow_address(project: str, domain: str, name: str) -> str:
     return str(Address.of_workflow(project, domain, name))
 
 
+@lru_cache(maxsize=65536)  # one text per object, asked for many times
 def attributes_address(project: str, domain: str | None, workflow: str | None, attr_type: str | None) -> str:
     return str(Address.of_attributes(project, domain, workflow, attr_type))
 
 
+@lru_cache(maxsize=65536)  # one text per object, asked for many times
 def backfill_address(project: str, domain: str, launch_plan: str, name: str) -> str:
     return str(Address.of_backfill(project, domain, launch_plan, name))
 
 
+@lru_cache(maxsize=65536)  # one text per object, asked for many times
 def run_address(project: str, domain: str, name: str) -> str:
     return str(Address.of_run(project, domain, name))
 
@@ -239,6 +247,7 @@ def leaf(address: str) -> str:
     return address.rpartition("/")[2]
 
 
+@lru_cache(maxsize=65536)  # one text per object, asked for many times
 def package_address(project: str, domain: str, name: str) -> str:
     return str(Address.of_package(project, domain, name))
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
+from functools import lru_cache
 
 FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
 _MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
@@ -122,6 +123,7 @@ def _fields(text: str) -> list[str]:
     return [*out, current] if current else out
 
 
+@lru_cache(maxsize=4096)  # schedules repeat across launch plans; the result is immutable
 def parse(spec: str) -> CronSchedule:
     """Parse ``spec`` as ``cron.ParseStandard`` does; raises CronError (see the module doc)."""
     if not spec:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
-from reconciler.manifests import _canonical
+from reconciler.errors import ManifestError
+from reconciler.manifests import _canonical, _may_be_unsafe, load_config, load_manifests
+from reconciler.manifests.values import unsafe_values
 from reconciler.manifests.yamlload import jsonable, load_documents
 
 TEXT = """\
@@ -27,3 +33,24 @@ def test_values_match_pyyaml_safe_load_across_documents() -> None:
 def test_canonical_text_is_that_of_the_jsonable_copy() -> None:
     value = load_documents(TEXT)[0].value
     assert _canonical(value) == json.dumps(jsonable(value), sort_keys=True, separators=(",", ":"), default=str)
+
+
+_SCALARS = st.one_of(st.text(max_size=8), st.floats(), st.integers(), st.booleans(), st.none())
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                         st.dictionaries(st.text(max_size=6), inner, max_size=4)),
+                       max_leaves=20)
+
+
+@given(_VALUES)
+def test_the_unsafe_screen_never_lets_an_unsafe_value_through(value: object) -> None:
+    # A document the screen passes skips the walk over every value: it must hold no NUL and no NaN/inf.
+    if list(unsafe_values(value)):
+        assert _may_be_unsafe(_canonical(value))
+
+
+def test_a_nul_or_nan_in_a_manifest_is_still_refused_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text("apiVersion: flyte-reconciler/v1\nkind: Project\nmetadata: {name: p}\n"
+                                     "spec:\n  displayName: P\n  description: \"a\\0b\"\n")
+    with pytest.raises(ManifestError) as error:
+        load_manifests([str(tmp_path)], config=load_config(None, [str(tmp_path)]))
+    assert [(p.line, p.field) for p in error.value.problems] == [(6, "spec.description")]
