@@ -21,6 +21,16 @@ settings.register_profile("reconciler", deadline=None)
 settings.load_profile("reconciler")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _parse_cache_key_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The parse cache's MAC key (``$XDG_CACHE_HOME/flyte-reconciler/cache.key``) goes to a temporary
+    directory, for this process and the CLI processes tests start, not to the runner's home."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def fresh_admin(tmp_path: Path) -> Iterator[LocalAdmin]:
     """An embedded admin over a new SQLite file: no projects, no samples, testing aids off."""

@@ -1,6 +1,6 @@
 """Options that select and render manifests, shared by validate, plan, apply and diff.
 
-``@manifest_options`` adds PATHS, --config, --env, --var and --var-file to a command;
+``@manifest_options`` adds PATHS, --config, --env, --var, --var-file and --no-cache to a command;
 ``load_from_options(kwargs)`` pops them again and returns the validated manifests.
 """
 
@@ -14,6 +14,7 @@ import click
 from reconciler.cli.base import note_ambient_environment
 from reconciler.errors import ConfigError
 from reconciler.manifests import LoadedManifests, load_config, load_manifests
+from reconciler.manifests.parse_cache import ParseCache
 
 DEFAULT_PATHS = ("manifests/",)
 
@@ -41,6 +42,9 @@ def manifest_options(func: Callable[..., Any]) -> Callable[..., Any]:
         # No exists=True: a missing --var-file is a located manifest problem (exit 1), not a usage error (2).
         click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False),
                      help="YAML mapping of template variables; later files win (repeatable)."),
+        click.option("--no-cache", "no_cache", is_flag=True, default=False,
+                     help="Parse every manifest afresh instead of reusing the parse cache in "
+                          ".flyte-reconciler/cache/ (also FLYTE_RECONCILER_NO_CACHE=1)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -52,7 +56,8 @@ def load_from_options(kwargs: dict[str, Any]) -> tuple[LoadedManifests, str | No
     paths = list(kwargs.pop("paths", ()) or DEFAULT_PATHS)
     environment = kwargs.pop("env", None)
     config = load_config(kwargs.pop("config_path", None), paths)
+    cache = None if kwargs.pop("no_cache", False) else ParseCache.open()
     loaded = load_manifests(paths, config=config, environment=environment,
                             variables=_parse_vars(tuple(kwargs.pop("variables", ()))),
-                            var_files=list(kwargs.pop("var_files", ())))
+                            var_files=list(kwargs.pop("var_files", ())), cache=cache)
     return loaded, environment

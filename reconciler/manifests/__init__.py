@@ -29,6 +29,7 @@ from reconciler.manifests.discover import MAX_FILE_BYTES, SUFFIXES, discover, re
 from reconciler.manifests.documents import LoadedManifests, ManifestDocument, validate_document
 from reconciler.manifests.fastrender import ExpressionRenderer
 from reconciler.manifests.package_checks import check_packages
+from reconciler.manifests.parse_cache import ParseCache
 from reconciler.manifests.render import TemplateProblem
 from reconciler.manifests.secrets import EnvPolicy, env_policy, find_secret, redact, secret_values
 from reconciler.manifests.variables import template_variables
@@ -49,8 +50,8 @@ def guard_of(config: RunConfig) -> _Guard:
     return _Guard(policy, secret_values(policy, environments))
 
 
-def _load_file(path: Path, renderer: ExpressionRenderer, guard: _Guard,
-               problems: list[ManifestProblem]) -> list[tuple[ManifestDocument, str]]:
+def _load_file(path: Path, renderer: ExpressionRenderer, guard: _Guard, problems: list[ManifestProblem],
+               cache: ParseCache | None) -> list[tuple[ManifestDocument, str]]:
     """The file's valid documents, each with its canonical JSON text (for the digest)."""
     source = read_source(path, problems)
     if source is None:
@@ -69,7 +70,7 @@ def _load_file(path: Path, renderer: ExpressionRenderer, guard: _Guard,
                                         "values; secrets belong only in the credential variables"))
         return []
     try:
-        yaml_documents = load_documents(rendered.text)
+        yaml_documents = cache.documents(rendered.text, load_documents) if cache else load_documents(rendered.text)
     except YamlProblem as exc:
         problems.append(ManifestProblem(source.path, rendered.source_line(exc.line), "", "",
                                         ".".join(map(str, exc.path)), exc.message, exc.expected))
@@ -109,12 +110,14 @@ def _digest(canonical: list[str]) -> str:
 
 
 def load_manifests(paths: list[str], *, config: RunConfig, environment: str | None = None,
-                   variables: dict[str, str] | None = None, var_files: list[str] | None = None) -> LoadedManifests:
+                   variables: dict[str, str] | None = None, var_files: list[str] | None = None,
+                   cache: ParseCache | None = None) -> LoadedManifests:
     """Render, parse and validate every manifest under ``paths``.
 
     Raises ``ManifestError`` carrying every error (and the warnings) when anything is wrong;
     otherwise returns the documents in discovery order, the warnings and a digest of the rendered
-    documents that is stable across runs and file orders.
+    documents that is stable across runs and file orders. ``cache``: parsed YAML of unchanged texts
+    (``parse_cache``); results are the same with or without it.
     """
     problems: list[ManifestProblem] = []
     guard = guard_of(config)
@@ -126,10 +129,12 @@ def load_manifests(paths: list[str], *, config: RunConfig, environment: str | No
     renderer = ExpressionRenderer(template_vars, environment, env=guard.policy.reader())
     with growing_heap() as checkpoint:
         for path in discover(paths, problems, skip=skip):
-            for document, canonical in _load_file(path, renderer, guard, problems):
+            for document, canonical in _load_file(path, renderer, guard, problems, cache):
                 documents.append(document)
                 rendered.append(canonical)  # the text only: the parsed copy would double the memory
             checkpoint()
+    if cache is not None:
+        cache.prune()
     warnings = _redacted(cross_check(documents, config, problems), guard.secrets)
     check_packages(documents, problems)
     if any(p.severity == "error" for p in problems):
@@ -146,5 +151,5 @@ def _redacted(problems: list[ManifestProblem], secrets: tuple[str, ...]) -> list
                                 address=redact(p.address, secrets)) for p in problems]
 
 
-__all__ = ["MAX_FILE_BYTES", "SUFFIXES", "LoadedManifests", "ManifestDocument", "RunConfig", "load_config",
-           "load_manifests"]
+__all__ = ["MAX_FILE_BYTES", "SUFFIXES", "LoadedManifests", "ManifestDocument", "ParseCache", "RunConfig",
+           "load_config", "load_manifests"]
