@@ -17,6 +17,7 @@ This module only reads: it never writes to Admin.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -176,7 +177,7 @@ def _resolve_latest(client: Any, ref: tuple[str, str, str, str]) -> str:
     return response.workflows[0].id.version
 
 
-def _workflow_info(client: Any, ref: tuple[str, str, str, str]) -> WorkflowInfo:
+def _workflow_info(client: Any, ref: tuple[str, str, str, str], with_default: bool = True) -> WorkflowInfo:
     project, domain, name, version = ref
     wf_id = identifier_pb2.Identifier(resource_type=identifier_pb2.WORKFLOW, project=project, domain=domain,
                                       name=name, version=version)
@@ -189,7 +190,7 @@ def _workflow_info(client: Any, ref: tuple[str, str, str, str]) -> WorkflowInfo:
         raise PlanError(f"workflow {target} is not registered in Flyte Admin",
                         hint="register it first (pyflyte register) or fix spec.workflow") from exc
     default = client.try_call("GetLaunchPlan", common_pb2.ObjectGetRequest(id=_lp_id(project, domain, name, version)),
-                              target=target)
+                              target=target) if with_default else None
     return WorkflowInfo(id=wf_id, interface=workflow.closure.compiled_workflow.primary.template.interface,
                         default_launch_plan=default.spec if default is not None else None)
 
@@ -254,16 +255,17 @@ def _registered_launch_plans(client: Any, keys: list[Key], workers: int) -> dict
     return found
 
 
-def _workflow_infos(client: Any, refs: list[Key], workers: int) -> dict[Key, WorkflowInfo]:
+def _workflow_infos(client: Any, refs: list[Key], workers: int, *, defaults: bool = True) -> dict[Key, WorkflowInfo]:
     """Interfaces and default launch plans of the workflows new versions are built on. Several in one
     project-domain: one filtered ListWorkflows (its closure carries the interface, §2.5) and one
-    ListLaunchPlans (the defaults share the workflow's name and version); else GetWorkflow/GetLaunchPlan."""
+    ListLaunchPlans (the defaults share the workflow's name and version); else GetWorkflow/GetLaunchPlan.
+    ``defaults=False``: the caller reads the default launch plans with other launch plans (none here)."""
     groups, singles = _batches(refs)
-    infos = dict(zip(singles, _pmap(lambda ref: _workflow_info(client, ref), singles, workers), strict=True))
+    infos = dict(zip(singles, _pmap(lambda ref: _workflow_info(client, ref, defaults), singles, workers), strict=True))
 
     def group_infos(group: list[Key]) -> dict[Key, WorkflowInfo]:
         workflows = _listed(client, "ListWorkflows", "workflows", group)
-        defaults = _listed(client, "ListLaunchPlans", "launch_plans", group)
+        defaults_found = _listed(client, "ListLaunchPlans", "launch_plans", group) if defaults else {}
         missing = [k for k in group if k not in workflows]
         if missing:
             target = "/".join(missing[0][:3]) + "@" + missing[0][3]
@@ -271,7 +273,8 @@ def _workflow_infos(client: Any, refs: list[Key], workers: int) -> dict[Key, Wor
                             hint="register it first (pyflyte register) or fix spec.workflow")
         return {k: WorkflowInfo(id=workflows[k].id,
                                 interface=workflows[k].closure.compiled_workflow.primary.template.interface,
-                                default_launch_plan=defaults[k].spec if k in defaults else None) for k in group}
+                                default_launch_plan=defaults_found[k].spec if k in defaults_found else None)
+                for k in group}
 
     for part in _pmap(group_infos, groups, workers):
         infos.update(part)
@@ -303,11 +306,13 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
         # so it is looked up in this first wave, alongside the rest, instead of in a second round.
         looked_up = sorted({(i.project, i.domain, i.name, early[i.address]) for i in request.launch_plans
                             if i.address in early and (not i.active or i.pinned_version)})
-        f_looked_up = pool.submit(_registered_launch_plans, client, looked_up, workers)
-        # A pinned version is compared with the spec it would be built to: its workflow is read now too.
+        # A pinned version is compared with the spec it would be built to: its workflow is read now too,
+        # and the workflow's default launch plan (same name and version) joins the launch plans looked
+        # up above: one filtered ListLaunchPlans per project-domain serves both.
         pinned_refs = sorted({i.workflow for i in request.launch_plans if i.pinned_version
                               and i.workflow[3] != "latest" and i.workflow not in request.pending_workflows})
-        f_pinned_infos = pool.submit(_workflow_infos, client, pinned_refs, workers)
+        f_looked_up = pool.submit(_registered_launch_plans, client, sorted({*looked_up, *pinned_refs}), workers)
+        f_pinned_infos = pool.submit(_workflow_infos, client, pinned_refs, workers, defaults=False)
         actives = f_actives.result()
         resources: list[Resource] = list(f_projects.result())
         if f_attrs is not None:
@@ -353,11 +358,17 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
         in_sync = (not request.all_specs and address in versions and address not in pinned
                    and versions[address] in active_versions[address])
         versions_seen[address] = {p.id.version: None if in_sync else launch_plan_spec_body(p.spec) for p in plans}
-    for (project, domain, name, version), plan in f_looked_up.result().items():
+    registered = f_looked_up.result()
+    asked_versions = set(looked_up)
+    infos = {ref: dataclasses.replace(info, default_launch_plan=registered[ref].spec if ref in registered else None)
+             for ref, info in f_pinned_infos.result().items()}
+    for (project, domain, name, version), plan in registered.items():
+        if (project, domain, name, version) not in asked_versions:
+            continue  # a pinned workflow's default launch plan, read with them
         seen = versions_seen.setdefault(launch_plan_address(project, domain, name), {})
         if version not in seen:  # an active version keeps the body it has (none when in sync)
             seen[version] = launch_plan_spec_body(plan.spec)
-    asked = set(looked_up)
+    asked = asked_versions
     unseen = [(i.project, i.domain, i.name, versions[i.address]) for i in request.launch_plans
               if versions[i.address] not in versions_seen.get(i.address, {})
               and (i.project, i.domain, i.name, versions[i.address]) not in asked]
@@ -369,7 +380,6 @@ def observe(client: Any, request: ObserveRequest) -> Observation:
     to_build = [i for i in request.launch_plans
                 if versions[i.address] not in versions_seen.get(i.address, {}) or i.pinned_version]
     refs = {workflow_ref(i) for i in to_build}
-    infos = f_pinned_infos.result()
     infos.update(_workflow_infos(client, sorted(refs - set(request.pending_workflows) - set(infos)), workers))
     infos.update({r: request.pending_workflows[r] for r in refs & set(request.pending_workflows)})
     build_addresses = {i.address for i in to_build}  # a set: a list here made a first plan quadratic
