@@ -13,7 +13,7 @@ from typing import Any
 
 from reconciler.admin import package_observe
 from reconciler.admin.executions import backfill_runs
-from reconciler.admin.observe import LaunchPlanIntent, ObserveRequest, observe
+from reconciler.admin.observe import LaunchPlanIntent, ObserveRequest, Scope, observe, start_first_wave
 from reconciler.admin.runs import RunIntent, desired_runs, observe_runs
 from reconciler.collector import long_lived_heap
 from reconciler.errors import StalePlanError
@@ -174,24 +174,37 @@ def make_plan(loaded: LoadedManifests, client: Any, selection: Selection, *,
               target: PlannedTarget | None = None) -> Plan:
     """Plan against ``client``; ``target`` (what a saved plan is pinned to) is recorded as given."""
     with long_lived_heap():  # the loaded manifests live for the whole run
-        plan = _make_plan(loaded, client, selection, environment=environment, endpoint=endpoint)
-    # Per-file digests let `apply --plan FILE PATHS` name the files that moved since the review.
-    return plan.model_copy(update={"manifest_files": file_digests(loaded.documents), "target": target})
+        plan, digests = _make_plan(loaded, client, selection, environment=environment, endpoint=endpoint)
+    return plan.model_copy(update={"manifest_files": digests, "target": target})
+
+
+def observe_scope(loaded: LoadedManifests, options: PlanOptions) -> Scope:
+    """The first wave's scope, from the documents (what ``observe_request``'s intents would give)."""
+    launch_plans = [(Address.parse(d.address), d.model.spec.description) for d in loaded.documents
+                    if d.kind == "LaunchPlan"]
+    workflows = [Address.parse(d.address) for d in loaded.documents if d.kind == "Workflow"]
+    return Scope.of(options.projects, sorted(options.domains), [(a.project, str(a.domain)) for a, _ in launch_plans],
+                    [(a.project, str(a.domain), str(a.name)) for a in workflows],
+                    [(a.project, str(a.domain)) for a, described in launch_plans if described])
 
 
 def _make_plan(loaded: LoadedManifests, client: Any, selection: Selection, *,
-               environment: str | None, endpoint: str | None) -> Plan:
+               environment: str | None, endpoint: str | None) -> tuple[Plan, dict[str, str]]:
     options = plan_options(loaded, selection)
     packages = package_observe.prepare(loaded.documents, client)
-    request = observe_request(loaded, options, packages)
     backfills = backfill_resources(loaded)
     pairs = run_pairs(loaded, options)
-    # Backfill runs are read alongside the rest, and the desired side is built while the reads wait.
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        f_observation = pool.submit(observe, client, request)
+    # The reads that need only the scope go out first; backfill runs are read alongside; the launch plan
+    # intents, the desired side and the per-file digests are built while the reads wait on Admin.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        wave = start_first_wave(client, pool, observe_scope(loaded, options))
         f_runs = pool.submit(observe_backfills, client, [b.address for b in backfills])
         f_run_executions = pool.submit(observe_runs, client, pairs) if pairs else None
+        request = observe_request(loaded, options, packages)
+        f_observation = pool.submit(observe, client, request, wave)
         simple = simple_resources(loaded)
+        # Per-file digests let `apply --plan FILE PATHS` name the files that moved since the review.
+        digests = file_digests(loaded.documents)
         registered = package_observe.observe(client, packages)
         observation, runs = f_observation.result(), f_runs.result()
         run_executions = f_run_executions.result() if f_run_executions else []
@@ -208,7 +221,7 @@ def _make_plan(loaded: LoadedManifests, client: Any, selection: Selection, *,
         environment=environment,
         endpoint=endpoint,
         warnings=tuple(w.render() for w in loaded.warnings),
-    )
+    ), digests
 
 
 def check_fresh(plan: Plan, client: Any) -> None:

@@ -20,7 +20,7 @@ import base64
 import dataclasses
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -281,22 +281,71 @@ def _workflow_infos(client: Any, refs: list[Key], workers: int, *, defaults: boo
     return infos
 
 
-def observe(client: Any, request: ObserveRequest) -> Observation:
-    """Read everything one plan needs (see the module docstring for the calls made)."""
-    calls_before = dict(client.calls)
+@dataclass(frozen=True)
+class Scope:
+    """What the first wave reads, known before the launch plans' intents are built."""
+
+    projects: frozenset[str]
+    pairs: tuple[tuple[str, str], ...]  # project-domains whose active launch plans are listed
+    meta_pairs: tuple[tuple[int, str, str], ...]  # (resource type, project, domain) whose metadata is listed
+    attributes: bool = True
+
+    @classmethod
+    def of(cls, projects: Iterable[str], domains: Iterable[str], launch_plan_pairs: Iterable[tuple[str, str]],
+           workflows_metadata: Iterable[tuple[str, ...]], described_launch_plan_pairs: Iterable[tuple[str, str]],
+           attributes: bool = True) -> Scope:
+        wanted = frozenset(projects)
+        domains = list(domains)
+        pairs = sorted({(p, d) for p in wanted for d in domains} | set(launch_plan_pairs))
+        meta = sorted({(identifier_pb2.WORKFLOW, p, d) for p, d, *_ in workflows_metadata}
+                      | {(identifier_pb2.LAUNCH_PLAN, p, d) for p, d in described_launch_plan_pairs})
+        return cls(wanted, tuple(pairs), tuple(meta), attributes)
+
+    @classmethod
+    def of_request(cls, request: ObserveRequest) -> Scope:
+        return cls.of(request.projects, request.domains, [(i.project, i.domain) for i in request.launch_plans],
+                      request.workflows_metadata,
+                      [(i.project, i.domain) for i in request.launch_plans if i.description], request.attributes)
+
+
+@dataclass(frozen=True)
+class FirstWave:
+    """The reads of a ``Scope`` in flight (``start_first_wave``): they need no launch plan intent, so a
+    caller starts them before building the intents and hands them to ``observe``."""
+
+    scope: Scope
+    calls_before: dict[str, int]  # the client's counters when the wave began
+    projects: Future[list[Resource]]
+    attributes: Future[list[Resource]] | None
+    named: Future[list[tuple[tuple[int, str, str], list[common_pb2.NamedEntity]]]]
+    actives: Future[list[list[launch_plan_pb2.LaunchPlan]]]
+
+
+def start_first_wave(client: Any, pool: Executor, scope: Scope, workers: int = DEFAULT_CONCURRENCY) -> FirstWave:
+    """Submit the scope's reads to ``pool`` (four tasks) and return at once."""
+    return FirstWave(
+        scope=scope,
+        calls_before=dict(client.calls),
+        projects=pool.submit(_projects, client, set(scope.projects)),
+        attributes=pool.submit(_attributes, client, set(scope.projects), workers) if scope.attributes else None,
+        named=pool.submit(_named_all, client, list(scope.meta_pairs), workers),
+        actives=pool.submit(_actives, client, list(scope.pairs), workers),
+    )
+
+
+def observe(client: Any, request: ObserveRequest, wave: FirstWave | None = None) -> Observation:
+    """Read everything one plan needs (see the module docstring for the calls made). ``wave``: the first
+    wave, already started for exactly this request's scope."""
     workers = request.concurrency
-    projects = set(request.projects)
-    pairs = sorted({(p, d) for p in projects for d in request.domains}
-                   | {(i.project, i.domain) for i in request.launch_plans})
-    meta_pairs = sorted({(identifier_pb2.WORKFLOW, p, d) for p, d, _n in request.workflows_metadata}
-                        | {(identifier_pb2.LAUNCH_PLAN, i.project, i.domain) for i in request.launch_plans
-                           if i.description})
+    scope = Scope.of_request(request)
+    if wave is not None and wave.scope != scope:
+        raise ValueError("the first wave was started for another scope than this request's")
 
     with ThreadPoolExecutor(max_workers=6) as pool:
-        f_projects = pool.submit(_projects, client, projects)
-        f_attrs = pool.submit(_attributes, client, projects, workers) if request.attributes else None
-        f_named = pool.submit(_named_all, client, meta_pairs, workers)
-        f_actives = pool.submit(_actives, client, pairs, workers)
+        if wave is None:
+            wave = start_first_wave(client, pool, scope, workers)
+        calls_before = wave.calls_before
+        f_projects, f_attrs, f_named, f_actives = wave.projects, wave.attributes, wave.named, wave.actives
         latest_refs = sorted({i.workflow for i in request.launch_plans if i.workflow[3] == "latest"})
         f_latest = pool.submit(_pmap, lambda r: _resolve_latest(client, r), latest_refs, workers)
         # While the reads wait on Admin: the content versions (pure CPU) of launch plans not on `latest`.
