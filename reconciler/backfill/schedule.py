@@ -38,8 +38,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import CroniterError, croniter
-
 from reconciler.errors import PlanError
 from reconciler.model.cron import CronError, go_duration_nanos
 from reconciler.model.cron import parse as parse_cron
@@ -136,6 +134,8 @@ def _cron(expression: str, low: dt.datetime, high: dt.datetime, zone: str) -> It
     expr = parsed.standard_expression()
     if expr is None:
         return  # a field with no values ("0 0 , * *"): Admin accepts it and it never fires
+    from croniter import CroniterError, croniter  # imported by runs with backfills only
+
     # croniter yields the first match strictly after its base; start one second early so that an
     # instant exactly at `low` counts, and drop anything before `low` (sub-second bases round down).
     try:

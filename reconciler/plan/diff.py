@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.plan.actions import FieldChange
 
 _PATH_PART = re.compile(r"\[('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\d+)\]")
@@ -46,6 +44,8 @@ def diff_bodies(before: Any, after: Any, *, prefix: str = "") -> tuple[FieldChan
     """
     if before is None or after is None or _same(before, after):
         return ()
+    from deepdiff import DeepDiff  # imported when bodies differ: a no-op run never needs it
+
     result = DeepDiff(before, after, verbose_level=2, ignore_order=False)
     changes: list[FieldChange] = []
     for path, values in result.get("values_changed", {}).items():
