@@ -19,6 +19,7 @@ from reconciler.collector import long_lived_heap
 from reconciler.errors import StalePlanError
 from reconciler.manifests import LoadedManifests
 from reconciler.manifests.desired import simple_resources
+from reconciler.manifests.lines import FieldSources
 from reconciler.model.address import Address
 from reconciler.model.state import Resource, State, kind_of, launch_plan_address
 from reconciler.plan.builder import build_plan
@@ -70,12 +71,12 @@ def plan_options(loaded: LoadedManifests, selection: Selection) -> PlanOptions:
     )
 
 
-def _field_sources(doc: Any, spec: dict[str, Any]) -> dict[str, str]:
-    """``file:line`` of the launch plan fields a plan-time input check can fail on."""
+def _field_sources(doc: Any, spec: dict[str, Any]) -> FieldSources:
+    """``file:line`` of the launch plan fields a plan-time input check can fail on (located when asked)."""
     paths: list[tuple[str, ...]] = [(field, name) for field in ("fixedInputs", "defaultInputs")
                                     for name in spec.get(field) or {}]
     paths += [("schedule",), ("schedule", "kickoffTimeInput")]
-    return {".".join(path): f"{doc.file}:{doc.line_of(('spec', *path))}" for path in paths}
+    return FieldSources(doc, {".".join(path): ("spec", *path) for path in paths})
 
 
 def launch_plan_intents(loaded: LoadedManifests, package_versions: dict[tuple[str, str, str], str] | None = None

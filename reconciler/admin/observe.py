@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -67,7 +67,7 @@ class LaunchPlanIntent:
     source: str = ""
     # "file:line" of individual fields ("defaultInputs.limit", "schedule.kickoffTimeInput"), so that a
     # plan-time input error names the line of the input, not the document's first line.
-    sources: dict[str, str] = field(default_factory=dict)
+    sources: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,13 @@ from reconciler.manifests.crossref import cross_check
 from reconciler.manifests.discover import MAX_FILE_BYTES, SUFFIXES, discover, read_source
 from reconciler.manifests.documents import LoadedManifests, ManifestDocument, validate_document
 from reconciler.manifests.fastrender import ExpressionRenderer
+from reconciler.manifests.lines import FileLines, LazyLines
 from reconciler.manifests.package_checks import check_packages
 from reconciler.manifests.parse_cache import ParseCache
 from reconciler.manifests.render import TemplateProblem
 from reconciler.manifests.secrets import EnvPolicy, env_policy, find_secret, redact, secret_values
 from reconciler.manifests.variables import template_variables
-from reconciler.manifests.yamlload import YamlProblem, load_documents
+from reconciler.manifests.yamlload import YamlDocument, YamlProblem, load_documents
 
 
 @dataclass(frozen=True)
@@ -70,16 +71,16 @@ def _load_file(path: Path, renderer: ExpressionRenderer, guard: _Guard, problems
                                         "values; secrets belong only in the credential variables"))
         return []
     try:
-        yaml_documents = cache.documents(rendered.text, load_documents) if cache else load_documents(rendered.text)
+        yaml_documents = cache.documents(rendered.text, _values) if cache else _values(rendered.text)
     except YamlProblem as exc:
         problems.append(ManifestProblem(source.path, rendered.source_line(exc.line), "", "",
                                         ".".join(map(str, exc.path)), exc.message, exc.expected))
         return []
     loaded = []
     untemplated = rendered.text is source.text  # rendered lines are the source lines: nothing to map
-    for yaml_document in yaml_documents:
-        lines = yaml_document.lines if untemplated else \
-            {path: rendered.source_line(n) for path, n in yaml_document.lines.items()}
+    file_lines = FileLines(rendered.text, None if untemplated else rendered.source_line)
+    for index, yaml_document in enumerate(yaml_documents):
+        lines = LazyLines(file_lines, index)  # built if something asks for a field's line
         canonical = _canonical(yaml_document.value)
         document = validate_document(yaml_document.value, file=source.path, lines=lines,
                                      start=rendered.source_line(yaml_document.start_line), problems=problems,
@@ -87,6 +88,10 @@ def _load_file(path: Path, renderer: ExpressionRenderer, guard: _Guard, problems
         if document is not None:
             loaded.append((document, canonical))
     return loaded
+
+
+def _values(text: str) -> list[YamlDocument]:
+    return load_documents(text, lines=False)
 
 
 def _json_default(value: Any) -> str:

@@ -126,5 +126,4 @@ def validate_document(value: Any, *, file: str, lines: Mapping[LinePath, int], s
         problems += pydantic_problems(exc, model=model_class, file=file, lines=lines, start=start, kind=kind,
                                       address=address)
         return None
-    return ManifestDocument(kind=kind, address=address, model=model, file=file, line=start,
-                            lines=lines if isinstance(lines, dict) else dict(lines))  # the loader's own dict: no copy
+    return ManifestDocument(kind=kind, address=address, model=model, file=file, line=start, lines=lines)

@@ -31,6 +31,7 @@ _MISSING = object()
 _SAFE_TAGS = {f"{_CORE_TAG}{name}" for name in
               ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
 _STR_TAG = f"{_CORE_TAG}str"
+_MERGE_TAG = f"{_CORE_TAG}merge"
 # Scalars resolve to immutable values (str, int, float, bool, None, date/datetime), so one cache of
 # (tag, text) → value serves every document of every file: manifests repeat the same keys and values.
 # Bounded (cleared when full) so a long-running controller does not grow it without end.
@@ -76,13 +77,68 @@ class YamlDocument:
     start_line: int
 
 
-class _Builder:
+class _Constructing:
+    constructor: Any = None  # PyYAML's constructor, made on the first scalar the caches do not know
+
+
+def _scalar(builder: _Constructing, node: yaml.Node, path: Path) -> Any:
+    if node.tag == _STR_TAG:
+        return node.value  # what the constructor would build: the text itself
+    key = (node.tag, node.value)
+    cached = _SCALARS.get(key, _MISSING)
+    if cached is not _MISSING:
+        return cached
+    if builder.constructor is None:
+        builder.constructor = yaml.SafeLoader("")
+    line = node.start_mark.line + 1
+    try:
+        value = builder.constructor.construct_object(node, deep=True)
+        if len(_SCALARS) > _CACHE_LIMIT:
+            _SCALARS.clear()
+        _SCALARS[key] = value
+        return value
+    except yaml.YAMLError as exc:
+        raise YamlProblem(line, f"invalid value: {str(exc).splitlines()[0]}", path) from exc
+    except (ValueError, OverflowError) as exc:  # a timestamp shape that is no real time: 2023-02-29, 24:00
+        raise YamlProblem(line, f"{node.value!r} looks like a date or time but is not a real one ({exc})", path,
+                          "a real calendar date and a time of day 00:00:00-23:59:59, or quote it "
+                          "to keep it text") from exc
+
+
+class _ValueBuilder(_Constructing):
+    """The values ``_Builder`` builds, with the same refusals, but no paths and no line map: most runs never
+    ask for a line. Its problems carry no detail; ``load_documents`` then parses again with ``_Builder``,
+    which words the problem and names its line."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def build(self, node: yaml.Node, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES or depth > MAX_DEPTH or node.tag not in _SAFE_TAGS:
+            raise YamlProblem(0, "refused")
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
+                    raise YamlProblem(0, "refused")
+                key = self.build(key_node, depth + 1)
+                key = key if isinstance(key, str) else str(key_node.value)
+                if key in result:
+                    raise YamlProblem(0, "refused")
+                result[key] = self.build(value_node, depth + 1)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, depth + 1) for item in node.value]
+        return _scalar(self, node, ())
+
+
+class _Builder(_Constructing):
     """Builds plain values from one composed document, recording the line of every path."""
 
     def __init__(self) -> None:
         self.count = 0
         self.lines: dict[Path, int] = {}
-        self.constructor: Any = None
 
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
         line = node.start_mark.line + 1
@@ -100,32 +156,13 @@ class _Builder:
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        if node.tag == _STR_TAG:
-            return node.value  # what the constructor would build: the text itself
-        key = (node.tag, node.value)
-        cached = _SCALARS.get(key, _MISSING)
-        if cached is not _MISSING:
-            return cached
-        if self.constructor is None:
-            self.constructor = yaml.SafeLoader("")
-        try:
-            value = self.constructor.construct_object(node, deep=True)
-            if len(_SCALARS) > _CACHE_LIMIT:
-                _SCALARS.clear()
-            _SCALARS[key] = value
-            return value
-        except yaml.YAMLError as exc:
-            raise YamlProblem(line, f"invalid value: {str(exc).splitlines()[0]}", path) from exc
-        except (ValueError, OverflowError) as exc:  # a timestamp shape that is no real time: 2023-02-29, 24:00
-            raise YamlProblem(line, f"{node.value!r} looks like a date or time but is not a real one ({exc})", path,
-                              "a real calendar date and a time of day 00:00:00-23:59:59, or quote it "
-                              "to keep it text") from exc
+        return _scalar(self, node, path)
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
-            if key_node.tag == f"{_CORE_TAG}merge":
+            if key_node.tag == _MERGE_TAG:
                 raise YamlProblem(key_line, "merge keys (<<) are not supported", path,
                                   "write the keys out, or generate them with a Jinja macro")
             if not isinstance(key_node, yaml.ScalarNode):
@@ -163,8 +200,14 @@ def _line_converter(text: str) -> Callable[[int], int]:
     return lambda line: physical[min(max(line, 1), len(physical)) - 1]
 
 
-def load_documents(text: str) -> list[YamlDocument]:
-    """Every non-empty document of ``text``; ``YamlProblem`` on the first error."""
+def load_documents(text: str, *, lines: bool = True) -> list[YamlDocument]:
+    """Every non-empty document of ``text``; ``YamlProblem`` on the first error. ``lines=False``: the
+    documents' ``lines`` are empty (build them later with ``load_documents(text)``); errors are the same."""
+    if not lines:
+        try:
+            return _values_only(text)
+        except (YamlProblem, yaml.YAMLError):
+            pass  # parsed again below, where the problem is worded and located
     documents = []
     line_of = _line_converter(text)
     try:
@@ -173,8 +216,8 @@ def load_documents(text: str) -> list[YamlDocument]:
                 continue  # an empty document (e.g. after a trailing ---)
             builder = _Builder()
             value = builder.build(node, (), 0)
-            lines = builder.lines if line_of is _same_line else {path: line_of(n) for path, n in builder.lines.items()}
-            documents.append(YamlDocument(value=value, lines=lines, start_line=line_of(node.start_mark.line + 1)))
+            found = builder.lines if line_of is _same_line else {path: line_of(n) for path, n in builder.lines.items()}
+            documents.append(YamlDocument(value=value, lines=found, start_line=line_of(node.start_mark.line + 1)))
     except YamlProblem as exc:
         exc.line = line_of(exc.line)
         raise
@@ -186,6 +229,17 @@ def load_documents(text: str) -> list[YamlDocument]:
         raise YamlProblem(line_of(line), f"invalid YAML: {problem}{context}") from exc
     except yaml.YAMLError as exc:
         raise YamlProblem(1, f"invalid YAML: {exc}") from exc
+    return documents
+
+
+def _values_only(text: str) -> list[YamlDocument]:
+    documents = []
+    line_of = _line_converter(text)
+    for node in yaml.compose_all(text, Loader=_CachingLoader):
+        if node is None or (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")):
+            continue
+        value = _ValueBuilder().build(node, 0)
+        documents.append(YamlDocument(value=value, lines={}, start_line=line_of(node.start_mark.line + 1)))
     return documents
 
 
