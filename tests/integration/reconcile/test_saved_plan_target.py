@@ -132,7 +132,7 @@ def test_another_env_or_the_sandbox_is_refused(admin: LocalAdmin, manifests: Pat
     sandbox = run("apply", "--plan", str(saved), "--sandbox", "--auto-approve")
     assert sandbox.exit_code == 1 and "sandbox" in sandbox.output, sandbox.output
     assert admin.write_calls() == before
-    assert not (tmp_path / ".flyte-reconciler").exists()
+    assert not (tmp_path / ".flyte-reconciler" / "sandbox.db").exists()  # no sandbox was started
 
 
 def test_a_sandbox_plan_applies_only_to_the_sandbox(admin: LocalAdmin, manifests: Path, tmp_path: Path,
