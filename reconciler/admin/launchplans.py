@@ -9,8 +9,9 @@ same manifest (Admin hashes the message: present-but-empty differs from absent).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from flyteidl.admin import common_pb2, launch_plan_pb2, schedule_pb2
@@ -31,12 +32,29 @@ class WorkflowInfo:
     interface: Any  # flyteidl.core.interface_pb2.TypedInterface
     default_launch_plan: launch_plan_pb2.LaunchPlanSpec | None = None
 
+    @classmethod
+    def detached(cls, id: identifier_pb2.Identifier, interface: Any,
+                 default_launch_plan: launch_plan_pb2.LaunchPlanSpec | None = None) -> WorkflowInfo:
+        """The same, holding copies: a sub-message keeps its whole parent alive (with upb, the message it
+        was read from — a workflow's compiled closure, a launch plan's closure), which at thousands of
+        workflows held tens of megabytes nobody reads."""
+        spec = None
+        if default_launch_plan is not None:
+            spec = launch_plan_pb2.LaunchPlanSpec()
+            spec.CopyFrom(default_launch_plan)
+        copied = type(interface)()
+        copied.CopyFrom(interface)
+        return cls(id=identifier_pb2.Identifier(resource_type=id.resource_type, project=id.project, domain=id.domain,
+                                                name=id.name, version=id.version, org=id.org),
+                   interface=copied, default_launch_plan=spec)
 
-def _literal(where: str, field: str, name: str, value: Any, var: Any) -> Any:
+
+def _literal(where: Callable[[], str], field: str, name: str, value: Any, var: Any) -> Any:
+    """``where()`` words the field's location for an error (looked up only then)."""
     try:
         return to_literal(value, var.type, name)
     except LiteralError as exc:
-        raise LiteralError(f"{where}: spec.{field}.{name}: {exc}",
+        raise LiteralError(f"{where()}: spec.{field}.{name}: {exc}",
                            hint=f"give a value of type {type_name(var.type)}") from exc
 
 
@@ -69,18 +87,18 @@ def _notifications(spec: dict[str, Any]) -> list[common_pb2.Notification]:
     return notes
 
 
-def _check_kickoff(where: str, spec: dict[str, Any], variables: Any) -> None:
+def _check_kickoff(where: Callable[[], str], spec: dict[str, Any], variables: Any) -> None:
     """Admin's own schedule checks (§3.1 g), made at plan time so they name the manifest field."""
     kickoff = (spec.get("schedule") or {}).get("kickoffTimeInput")
     if not kickoff:
         return
     if kickoff not in variables or kickoff in (spec.get("fixedInputs") or {}):
-        raise PlanError(f"{where}: spec.schedule.kickoffTimeInput: {kickoff!r} is not a free input of the workflow "
+        raise PlanError(f"{where()}: spec.schedule.kickoffTimeInput: {kickoff!r} is not a free input of the workflow "
                         f"(its inputs: {', '.join(sorted(variables)) or 'none'}); name a datetime input that is "
                         "not in fixedInputs")
     simple = variables[kickoff].type
     if simple.WhichOneof("type") != "simple" or simple.simple != types_pb2.DATETIME:
-        raise PlanError(f"{where}: spec.schedule.kickoffTimeInput: input {kickoff!r} is a "
+        raise PlanError(f"{where()}: spec.schedule.kickoffTimeInput: input {kickoff!r} is a "
                         f"{type_name(simple)}, but the kickoff input must be a datetime")
 
 
@@ -103,19 +121,20 @@ def build_launch_plan_spec(address: str, spec: dict[str, Any], workflow: Workflo
                 known = ", ".join(sorted(variables)) or "none"
                 raise PlanError(f"{at(field + '.' + name)}: spec.{field}.{name}: workflow {workflow.id.name!r} has no "
                                 f"input {name!r} (its inputs: {known})")
-    _check_kickoff(at("schedule.kickoffTimeInput"), spec, variables)
+    _check_kickoff(lambda: at("schedule.kickoffTimeInput"), spec, variables)
     base_defaults = workflow.default_launch_plan.default_inputs.parameters if workflow.default_launch_plan else {}
     result = launch_plan_pb2.LaunchPlanSpec(workflow_id=workflow.id)
     for name, value in sorted(fixed.items()):
-        result.fixed_inputs.literals[name].CopyFrom(_literal(at(f"fixedInputs.{name}"), "fixedInputs", name, value,
-                                                                  variables[name]))
+        result.fixed_inputs.literals[name].CopyFrom(_literal(partial(at, f"fixedInputs.{name}"), "fixedInputs",
+                                                             name, value, variables[name]))
     for name, var in sorted(variables.items()):
         if name in fixed:
             continue
         # The whole workflow Variable, as Admin's augmentation copies it for unbound inputs (§3.1 f).
         param = interface_pb2.Parameter(var=var)
         if name in defaults:
-            param.default.CopyFrom(_literal(at(f"defaultInputs.{name}"), "defaultInputs", name, defaults[name], var))
+            param.default.CopyFrom(_literal(partial(at, f"defaultInputs.{name}"), "defaultInputs", name,
+                                            defaults[name], var))
         elif name in base_defaults and base_defaults[name].HasField("default"):
             param.default.CopyFrom(base_defaults[name].default)
         else:

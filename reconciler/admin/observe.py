@@ -17,7 +17,6 @@ This module only reads: it never writes to Admin.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -191,8 +190,8 @@ def _workflow_info(client: Any, ref: tuple[str, str, str, str], with_default: bo
                         hint="register it first (pyflyte register) or fix spec.workflow") from exc
     default = client.try_call("GetLaunchPlan", common_pb2.ObjectGetRequest(id=_lp_id(project, domain, name, version)),
                               target=target) if with_default else None
-    return WorkflowInfo(id=wf_id, interface=workflow.closure.compiled_workflow.primary.template.interface,
-                        default_launch_plan=default.spec if default is not None else None)
+    return WorkflowInfo.detached(wf_id, workflow.closure.compiled_workflow.primary.template.interface,
+                                 default.spec if default is not None else None)
 
 
 Key = tuple[str, str, str, str]  # project, domain, name, version
@@ -271,9 +270,9 @@ def _workflow_infos(client: Any, refs: list[Key], workers: int, *, defaults: boo
             target = "/".join(missing[0][:3]) + "@" + missing[0][3]
             raise PlanError(f"workflow {target} is not registered in Flyte Admin",
                             hint="register it first (pyflyte register) or fix spec.workflow")
-        return {k: WorkflowInfo(id=workflows[k].id,
-                                interface=workflows[k].closure.compiled_workflow.primary.template.interface,
-                                default_launch_plan=defaults_found[k].spec if k in defaults_found else None)
+        return {k: WorkflowInfo.detached(workflows[k].id,
+                                         workflows[k].closure.compiled_workflow.primary.template.interface,
+                                         defaults_found[k].spec if k in defaults_found else None)
                 for k in group}
 
     for part in _pmap(group_infos, groups, workers):
@@ -409,7 +408,7 @@ def observe(client: Any, request: ObserveRequest, wave: FirstWave | None = None)
         versions_seen[address] = {p.id.version: None if in_sync else launch_plan_spec_body(p.spec) for p in plans}
     registered = f_looked_up.result()
     asked_versions = set(looked_up)
-    infos = {ref: dataclasses.replace(info, default_launch_plan=registered[ref].spec if ref in registered else None)
+    infos = {ref: WorkflowInfo.detached(info.id, info.interface, registered[ref].spec if ref in registered else None)
              for ref, info in f_pinned_infos.result().items()}
     for (project, domain, name, version), plan in registered.items():
         if (project, domain, name, version) not in asked_versions:
