@@ -33,7 +33,7 @@ from reconciler.controller.status import (
 from reconciler.controller.windows import SyncWindow, sync_allowed
 from reconciler.engine import Selection, make_plan
 from reconciler.errors import ManifestError, ReconcilerError, TransientAdminError
-from reconciler.manifests import LoadedManifests, load_config, load_manifests
+from reconciler.manifests import LoadedManifests, ParseCache, load_config, load_manifests
 from reconciler.manifests.config import CONFIG_FILE
 from reconciler.plan.model import Plan
 from reconciler.plan.render import default_console_url
@@ -94,6 +94,8 @@ class EnvironmentRuntime:
     statuses: dict[str, ObjectStatus]
     flags: ConnectionFlags
     local_config: str | None = None
+    # Parsed YAML of unchanged files across revisions (``manifests.parse_cache``), shared by environments.
+    parse_cache: ParseCache | None = None
     _loaded: tuple[str, LoadedManifests] | None = None
     _digests: tuple[str, dict[str, str]] | None = None
     _client: tuple[Any, str] | None = None
@@ -129,7 +131,8 @@ class EnvironmentRuntime:
             return self._loaded[1]
         try:
             config = self._config_for(checkout)
-            loaded = load_manifests([str(checkout.manifests)], config=config, environment=self.settings.config_env)
+            loaded = load_manifests([str(checkout.manifests)], config=config, environment=self.settings.config_env,
+                                    cache=self.parse_cache)
         except ManifestError as exc:
             raise ManifestError([replace(p, file=_relative(p.file, checkout.root)) for p in exc.problems]) from exc
         self._loaded = (checkout.revision, loaded)

@@ -38,6 +38,7 @@ from reconciler.controller.status import FAILED_STATUS, counts
 from reconciler.controller.store import StatusStore
 from reconciler.controller.windows import SyncWindow
 from reconciler.errors import ConfigError, ManifestError, ReconcilerError
+from reconciler.manifests import ParseCache
 
 DEFAULT_INTERVAL_S = 180.0
 DEFAULT_LISTEN = "127.0.0.1:8080"
@@ -131,13 +132,15 @@ class Controller:
     def open(self) -> None:
         self._lock.acquire()
         self.store = StatusStore(self.settings.workdir / "status.db")
+        parse_cache = ParseCache.open(self.settings.workdir / "parse-cache")
         for env in self.settings.environments:
             state = self.store.environment(env.name)
             state.setdefault("paused", env.paused)
             state["policy"] = env.sync
             runtime = EnvironmentRuntime(settings=env, state=state, statuses=self.store.objects(env.name),
                                          flags=self.settings.flags, local_config=self.settings.local_config,
-                                         on_rpc=self.metrics.record_rpc, applied=self.store.applied(env.name))
+                                         on_rpc=self.metrics.record_rpc, applied=self.store.applied(env.name),
+                                         parse_cache=parse_cache)
             runtime.state["firstSyncDone"] = False  # readiness is per process
             self.envs[env.name] = runtime
             self._due[env.name] = 0.0

@@ -75,7 +75,7 @@ def _secret(path: Path) -> bytes:
 
 
 class ParseCache:
-    """Parsed documents by rendered text (see the module doc). Not shared across threads."""
+    """Parsed documents by rendered text (see the module doc); one load at a time (``prune`` ends a load)."""
 
     def __init__(self, directory: Path, secret: bytes, version: str) -> None:
         self.directory = directory
@@ -145,14 +145,15 @@ class ParseCache:
             return
 
     def prune(self) -> None:
-        """Keep the entries this run used and the newest others, up to a bound tied to the run's size."""
+        """After a load: keep the entries it used and the newest others, up to a bound tied to its size."""
+        used, self._used = self._used, set()
         try:
-            entries = [p for p in self.directory.iterdir() if len(p.name) == 64 and p.name not in self._used]
-            limit = _KEEP * len(self._used) + _SLACK
-            if len(entries) + len(self._used) <= limit:
+            entries = [p for p in self.directory.iterdir() if len(p.name) == 64 and p.name not in used]
+            limit = _KEEP * len(used) + _SLACK
+            if len(entries) + len(used) <= limit:
                 return
             entries.sort(key=lambda p: p.stat().st_mtime)
-            for stale in entries[: len(entries) + len(self._used) - limit]:
+            for stale in entries[: len(entries) + len(used) - limit]:
                 stale.unlink(missing_ok=True)
         except OSError:
             return

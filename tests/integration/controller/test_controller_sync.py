@@ -24,8 +24,8 @@ def _synced_at(controller, revision: str) -> bool:
     return env["revision"] == revision and env["lastSync"] is not None and env["lastSync"]["result"] == "Succeeded"
 
 
-def test_auto_applies_a_new_commit_within_one_cycle_and_leaves_hand_changes(repo, admin, stub,
-                                                                             start_controller) -> None:
+def test_auto_applies_a_new_commit_within_one_cycle_and_leaves_hand_changes(repo, admin, stub, start_controller,
+                                                                             tmp_path) -> None:
     first = _initial(repo, admin)
     controller = start_controller("--source", repo.url, "--ref", "main", "--path", "manifests", "--env", "dev",
                                   "--sync", "auto", "--interval", "1")
@@ -46,6 +46,9 @@ def test_auto_applies_a_new_commit_within_one_cycle_and_leaves_hand_changes(repo
              "the new commit to be applied")
     (v2,) = active_versions(stub)
     assert v2 != v1
+    # The new revision parsed only the file that changed: the parse cache holds both texts of lp.yaml
+    # and the one of project.yaml.
+    assert len([p for p in (tmp_path / "wd" / "parse-cache").iterdir() if len(p.name) == 64]) == 3
     wait_for(lambda: controller.objects("dev")[LP]["status"] == "Synced", "the launch plan to show Synced")
 
     # A hand change to something git did not change: auto reports it and leaves it alone.
