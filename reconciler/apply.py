@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from reconciler.collector import long_lived_heap
 from reconciler.errors import AdminError, ReconcilerError
 from reconciler.model.address import Address, AddressError
 from reconciler.plan import actions as A
@@ -249,7 +250,9 @@ def apply_plan(
                     progress.advance(result.status == APPLIED, f"{action.symbol} {action.address}")
 
     workers = max(1, parallelism)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
+    # The plan and the loaded manifests stay alive throughout, while every write allocates short-lived objects:
+    # keep the collector's scans off the long-lived heap, as planning does.
+    with long_lived_heap(), ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
         for groups in _phase_groups(plan):
             work = _Work(groups)
             for future in [pool.submit(run_phase, work) for _ in range(min(workers, len(groups)))]:
