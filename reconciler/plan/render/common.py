@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from reconciler.model.state import KINDS, kind_of
@@ -252,15 +253,44 @@ def inline(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        plain = _PLAIN.match(value) and not _SPECIAL.match(value)
-        if plain and not value.endswith(" ") and ": " not in value:
-            return value
-        return json.dumps(value, ensure_ascii=False)
+        return _inline_str(value)
     if isinstance(value, dict):
         return "{" + ", ".join(f"{inline(str(k))}: {inline(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(inline(v) for v in value) + "]"
     return json.dumps(str(value), ensure_ascii=False)
+
+
+@lru_cache(maxsize=1 << 16)
+def _inline_str(value: str) -> str:
+    # Cached: a large plan shows the same keys and values thousands of times (two regexp scans each).
+    plain = _PLAIN.match(value) and not _SPECIAL.match(value)
+    if plain and not value.endswith(" ") and ": " not in value:
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _width(value: Any, cap: int) -> int:
+    """``len(inline(value))`` when that is at most ``cap``; otherwise some number above ``cap``, found
+    without rendering the rest (``yaml_lines`` only asks whether a collection fits on its line)."""
+    if isinstance(value, dict):
+        total = 2 * max(1, len(value))  # braces, and ", " between items
+        for key, item in value.items():
+            total += len(inline(str(key))) + 2
+            if total > cap:
+                return total
+            total += _width(item, cap - total)
+            if total > cap:
+                return total
+        return total
+    if isinstance(value, list | tuple):
+        total = 2 * max(1, len(value))
+        for item in value:
+            total += _width(item, cap - total)
+            if total > cap:
+                return total
+        return total
+    return len(inline(value))
 
 
 _INLINE_WIDTH = 72
@@ -275,7 +305,8 @@ def yaml_lines(value: Any, indent: int = 0) -> list[str]:
         lines = []
         for key, item in value.items():
             head = f"{pad}{inline(str(key))}:"
-            if isinstance(item, dict | list) and item and len(inline(item)) + len(head) > _INLINE_WIDTH:
+            room = _INLINE_WIDTH - len(head)
+            if isinstance(item, dict | list) and item and _width(item, room) > room:
                 lines.append(head)
                 lines.extend(yaml_lines(item, indent + 2))
             else:
@@ -285,8 +316,9 @@ def yaml_lines(value: Any, indent: int = 0) -> list[str]:
         if not value:
             return [pad + "[]"]
         lines = []
+        room = _INLINE_WIDTH - indent - 2
         for item in value:
-            if isinstance(item, dict | list) and item and len(inline(item)) + indent + 2 > _INLINE_WIDTH:
+            if isinstance(item, dict | list) and item and _width(item, room) > room:
                 nested = yaml_lines(item, indent + 2)
                 lines.append(f"{pad}- {nested[0].lstrip()}")
                 lines.extend(nested[1:])
