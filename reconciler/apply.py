@@ -1,7 +1,8 @@
 """Execute a Plan: dependency order, bounded concurrency, one handler per action type.
 
 Phases (``actions.PHASES``) run one after another; inside a phase, the actions of one address run
-in plan order and different addresses run concurrently (``parallelism``). Every handler is
+in plan order and different addresses run concurrently: ``parallelism`` workers each take the next
+address of the phase until none is left, and the report lists results in apply order. Every handler is
 idempotent (Admin's ALREADY_EXISTS on a create is success; activation and deletion are safe to
 repeat), so re-running after a crash converges. Transient gRPC failures are retried inside the
 admin client; here a failed action marks the later actions on the same address, and everything in
