@@ -40,8 +40,13 @@ def use_color(no_color: bool) -> bool:
     return color_enabled(no_color=no_color)
 
 
+# Lines of a text plan written per ``click.echo``: a large plan is written as it is rendered, never held whole.
+TEXT_CHUNK_LINES = 2000
+
+
 def emit_plan(plan: Plan, *, fmt: str, no_color: bool, console_url: str | None = None) -> None:
-    from reconciler.plan.render import ConsoleLinks, default_console_url, render_json, render_markdown, render_text
+    from reconciler.plan.render import ConsoleLinks, default_console_url, render_json, render_markdown
+    from reconciler.plan.render.text import text_lines
 
     base = console_url or default_console_url(plan.endpoint)
     links = ConsoleLinks(base) if base else None
@@ -52,7 +57,15 @@ def emit_plan(plan: Plan, *, fmt: str, no_color: bool, console_url: str | None =
         parts = render_markdown(plan, links=links)
         click.echo("\n\n<!-- flyte-reconciler: part break -->\n\n".join(parts))
     else:
-        click.echo(render_text(plan, color=use_color(no_color), links=links))
+        # The same bytes as echoing the whole text: each chunk's lines joined, and the newline echo adds.
+        chunk: list[str] = []
+        for line in text_lines(plan, color=use_color(no_color), links=links):
+            chunk.append(line)
+            if len(chunk) >= TEXT_CHUNK_LINES:
+                click.echo("\n".join(chunk))
+                chunk.clear()
+        if chunk:
+            click.echo("\n".join(chunk))
 
 
 def console_url_of(config: RunConfig, environment: str | None, target: Any = None) -> str | None:

@@ -10,7 +10,7 @@ from reconciler.plan.render.json_doc import JSON_FORMAT_VERSION, plan_document, 
 from reconciler.plan.render.links import ConsoleLinks, default_console_url
 from reconciler.plan.render.markdown import markdown_document, render_markdown
 from reconciler.plan.render.split import split_markdown
-from reconciler.plan.render.text import render_text
+from reconciler.plan.render.text import render_text, text_lines
 
 __all__ = [
     "JSON_FORMAT_VERSION",
@@ -22,4 +22,5 @@ __all__ = [
     "render_markdown",
     "render_text",
     "split_markdown",
+    "text_lines",
 ]

@@ -3,10 +3,13 @@
 One block per address (destructive ones first) with its symbol, each action's reason and its
 field-level changes; whole objects for creates and removals; unmanaged objects, warnings and the
 summary. ANSI colour only when asked for (the caller decides from ``--no-color``/``NO_COLOR``/TTY).
-Returns a string: this module never prints.
+Returns a string, or the same text line by line (``text_lines``: a first apply's plan at L is ~200,000
+lines, which the CLI writes as they come instead of holding them as one string); this module never prints.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from reconciler.plan.actions import Action
 from reconciler.plan.model import Plan
@@ -141,48 +144,52 @@ def _run_lines(plan: Plan, paint: _Paint) -> list[str]:
 
 def render_text(plan: Plan, *, color: bool = False, links: ConsoleLinks | None = None) -> str:
     """The plan as terminal text (no trailing newline); ANSI colour only when ``color`` is true."""
+    return "\n".join(text_lines(plan, color=color, links=links))
+
+
+def text_lines(plan: Plan, *, color: bool = False, links: ConsoleLinks | None = None) -> Iterator[str]:
+    """``render_text``'s lines, one at a time (each without its newline)."""
     paint = _Paint(color)
-    lines = _header(plan)
-    lines.append("")
+    yield from _header(plan)
+    yield ""
     if not plan.actions:
         nothing = no_changes_line(plan)
-        lines.append(paint("+" if nothing == NO_CHANGES else "warn", nothing))
+        yield paint("+" if nothing == NO_CHANGES else "warn", nothing)
         if plan.in_sync:
-            lines.append(_in_sync(len(plan.in_sync), other=False))
+            yield _in_sync(len(plan.in_sync), other=False)
     else:
-        lines.append("Symbols: + create, ~ update, - destroy/deactivate, -/+ replace")
+        yield "Symbols: + create, ~ update, - destroy/deactivate, -/+ replace"
         groups = blocks(plan)
         destructive = [b for b in groups if b.destructive]
         rest = [b for b in groups if not b.destructive]
         for title, group in (("Destructive changes", destructive), ("Changes", rest)):
             if not group:
                 continue
-            lines.extend(["", paint("bold", f"{title}:")])
+            yield from ["", paint("bold", f"{title}:")]
             for block in group:
-                lines.append("")
-                lines.extend(_block_lines(block, paint, links))
+                yield ""
+                yield from _block_lines(block, paint, links)
         if plan.in_sync:
-            lines.extend(["", _in_sync(len(plan.in_sync), other=True)])
+            yield from ["", _in_sync(len(plan.in_sync), other=True)]
     troubles = backfill_troubles(plan)
     if troubles:
-        lines.extend(["", paint("bold", "Backfills that did not succeed:")])
+        yield from ["", paint("bold", "Backfills that did not succeed:")]
         for trouble in troubles:
-            lines.append(f"  {paint('-', '!')} {trouble.address}  {trouble.headline}")
-            lines.extend(f"      {run}" for run in trouble.runs)
+            yield f"  {paint('-', '!')} {trouble.address}  {trouble.headline}"
+            yield from (f"      {run}" for run in trouble.runs)
             if trouble.more:
-                lines.append(f"      … and {plural(trouble.more, 'more failed run')}")
-    lines.extend(_run_lines(plan, paint))
+                yield f"      … and {plural(trouble.more, 'more failed run')}"
+    yield from _run_lines(plan, paint)
     if plan.unmanaged:
-        lines.extend(["", paint("bold", "Unmanaged objects (in the managed scope, not in the manifests):")])
+        yield from ["", paint("bold", "Unmanaged objects (in the managed scope, not in the manifests):")]
         width = max(len(u.address) for u in plan.unmanaged)
         for item in plan.unmanaged:
             fate = "removed by this plan (prune on)" if item.pruned else "kept (prune off)"
             mark = paint("-", "-") if item.pruned else "?"
-            lines.append(f"  {mark} {item.address:<{width}}  {item.detail}; {fate}")
+            yield f"  {mark} {item.address:<{width}}  {item.detail}; {fate}"
     if plan.warnings:
-        lines.append("")
-        lines.extend(f"{paint('warn', 'Warning:')} {w}" for w in plan.warnings)
+        yield ""
+        yield from (f"{paint('warn', 'Warning:')} {w}" for w in plan.warnings)
     if plan.actions:
-        lines.extend(["", "Summary:"])
-        lines.extend(_summary_lines(plan, paint))
-    return "\n".join(lines)
+        yield from ["", "Summary:"]
+        yield from _summary_lines(plan, paint)
