@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from flyteidl.admin import workflow_attributes_pb2 as wa
 from flyteidl.core import identifier_pb2
 from flyteidl.service.admin_pb2_grpc import AdminServiceStub
 
+from benchmarks.admin import Admin
 from benchmarks.compiler import compiler_timing
 from benchmarks.controller import controller_cycle
 from benchmarks.org import DOMAINS, LAUNCH_PLANS, TEMPLATE_VARIABLES, project_ids, register_org, write_org
@@ -52,44 +52,6 @@ from reconciler.manifests import load_config, load_manifests
 SIZES = {"S": 10, "M": 60, "L": 300}
 BACKFILLS = {"S": 1, "M": 4, "L": 20}
 APPLY_PARALLELISM = 32
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Admin:
-    """The embedded admin in a subprocess (restarted on the same database to change the latency)."""
-
-    def __init__(self, db: Path) -> None:
-        self.db = db
-        self.process: subprocess.Popen[bytes] | None = None
-        self.address = ""
-
-    def start(self, latency_ms: float) -> None:
-        self.stop()
-        port = _free_port()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port), "--db", str(self.db),
-             "--no-samples", "--inject-latency-ms", str(latency_ms), "--run-duration", "36000"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE)
-        self.address = f"127.0.0.1:{port}"
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("the embedded admin did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.communicate(timeout=30)
-            self.process = None
 
 
 def _plan(root: Path, address: str, variables: dict[str, str] | None = None) -> tuple[float, object]:

@@ -96,7 +96,7 @@ class ParseCache:
             ignore = directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# flyte-reconciler's parse cache: never commit it\n*\n", encoding="utf-8")
-        except OSError:
+        except (OSError, RuntimeError, KeyError):  # no writable home or directory: run without a cache
             return None
         return cls(directory, secret, _tool_version())
 

@@ -115,7 +115,12 @@ class _ValueBuilder(_Constructing):
 
     def build(self, node: yaml.Node, depth: int) -> Any:
         self.count += 1
-        if self.count > MAX_NODES or depth > MAX_DEPTH or node.tag not in _SAFE_TAGS:
+        if self.count > MAX_NODES or depth > MAX_DEPTH:
+            raise YamlProblem(0, "refused")
+        tag = node.tag
+        if tag == _STR_TAG:  # most nodes: text, which is what it says
+            return node.value
+        if tag not in _SAFE_TAGS:
             raise YamlProblem(0, "refused")
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
