@@ -45,6 +45,7 @@ from benchmarks.admin import Admin
 from benchmarks.compiler import compiler_timing
 from benchmarks.controller import controller_cycle
 from benchmarks.org import DOMAINS, LAUNCH_PLANS, TEMPLATE_VARIABLES, project_ids, register_org, write_org
+from benchmarks.writes import write_cpu
 from reconciler.admin.client import AdminClient
 from reconciler.engine import Selection, make_plan
 from reconciler.manifests import load_config, load_manifests
@@ -269,6 +270,7 @@ def main() -> None:
     print("\n".join(_targets(startup_wall)))
     print(f"benchmark run time: {time.perf_counter() - began:.0f} s")
     print(compiler_timing())
+    print(write_cpu(SIZES["M"]))  # at M: three first applies; at L they would double the run time
 
 
 if __name__ == "__main__":
