@@ -44,6 +44,7 @@ from flyteidl.service.admin_pb2_grpc import AdminServiceStub
 from benchmarks.admin import Admin
 from benchmarks.compiler import compiler_timing
 from benchmarks.controller import controller_cycle
+from benchmarks.grpc_floor import grpc_floor
 from benchmarks.org import DOMAINS, LAUNCH_PLANS, TEMPLATE_VARIABLES, project_ids, register_org, write_org
 from benchmarks.writes import write_cpu
 from reconciler.admin.client import AdminClient
@@ -271,6 +272,7 @@ def main() -> None:
     print(f"benchmark run time: {time.perf_counter() - began:.0f} s")
     print(compiler_timing())
     print(write_cpu(SIZES["M"]))  # at M: three first applies; at L they would double the run time
+    print(grpc_floor())  # what the same kind of write costs with the generated stub alone
 
 
 if __name__ == "__main__":
