@@ -6,6 +6,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -39,6 +41,17 @@ class Admin:
                     return
             time.sleep(0.05)
         raise RuntimeError("the embedded admin did not start")
+
+    @classmethod
+    @contextmanager
+    def running(cls, db: Path, latency_ms: float) -> Iterator[Admin]:
+        """An admin on ``db`` for the duration of a ``with`` block."""
+        admin = cls(db)
+        admin.start(latency_ms)
+        try:
+            yield admin
+        finally:
+            admin.stop()
 
     def stop(self) -> None:
         if self.process is not None:

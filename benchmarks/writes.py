@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.admin import Admin
 from benchmarks.org import register_org, write_org
 from reconciler.admin.client import AdminClient
 from reconciler.admin.writes import AdminWriter
@@ -37,44 +36,11 @@ ROUNDS = 3
 TARGET_MS = 0.2
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class _Admin:
-    """The embedded admin in its own process, on ``db``; a context manager that stops it."""
-
-    def __init__(self, db: Path, latency_ms: float) -> None:
-        port = _free_port()
-        self.address = f"127.0.0.1:{port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port), "--db", str(db),
-             "--no-samples", "--inject-latency-ms", str(latency_ms), "--run-duration", "36000"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    return
-            time.sleep(0.05)
-        self.process.kill()
-        raise RuntimeError("the embedded admin did not start")
-
-    def __enter__(self) -> _Admin:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-
 def _one_apply(db: Path, root: Path) -> tuple[float, float, int, int]:
     """(CPU s, wall s, actions, RPCs) of applying the first plan of ``root`` against ``db``."""
     config = load_config(None, [str(root)])
     loaded = load_manifests([str(root)], config=config)
-    with _Admin(db, LATENCY_MS) as admin, AdminClient(endpoint=admin.address, insecure=True) as client, \
+    with Admin.running(db, LATENCY_MS) as admin, AdminClient(endpoint=admin.address, insecure=True) as client, \
             open(os.devnull, "w") as devnull:
         plan = make_plan(loaded, client, Selection(max_deletions=10**6))
         console = TerminalConsole(color=False, out=devnull, err=devnull, interactive=False)
@@ -92,7 +58,7 @@ def write_cpu(size_projects: int) -> str:
     work = Path(tempfile.mkdtemp(prefix="flyte-reconciler-writes-"))
     try:
         registered = work / "registered.db"
-        with _Admin(registered, 0) as admin:
+        with Admin.running(registered, 0) as admin:
             register_org(admin.address, size_projects)
         root = write_org(work / "org", size_projects, backfills=max(1, size_projects // 15))
         samples = []
