@@ -98,8 +98,10 @@ def test_self_heal_reverts_a_hand_change(repo, admin, stub, start_controller) ->
     set_state(stub, version, active=False)
     assert active_versions(stub) == []
     wait_for(lambda: active_versions(stub) == [version], "self-heal to reactivate the version")
-    syncs = controller.get_json("/api/v1/environments/dev/syncs")
-    assert any(any("activate_launch_plan" in a for a in s["applied"]) and s["revision"] == first for s in syncs[:-1])
+    # The activation is visible in Admin a moment before the sync that sent it is recorded as finished.
+    wait_for(lambda: any(any("activate_launch_plan" in a for a in s["applied"]) and s["revision"] == first
+                         for s in controller.get_json("/api/v1/environments/dev/syncs")[:-1]),
+             "the healing sync to be recorded")
     assert controller.terminate() == 0
 
 
