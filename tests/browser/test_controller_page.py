@@ -52,6 +52,18 @@ def browser() -> Iterator[object]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def _text(browser: object, css: str) -> str | None:
+    """An element's text, or ``None`` when the page replaced the element between finding and reading it
+    (it re-renders the counts in place: a race a CI run hit)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        return str(browser.find_element(By.CSS_SELECTOR, css).text)  # type: ignore[attr-defined]
+    except (StaleElementReferenceException, NoSuchElementException):
+        return None
+
+
 def _shots(tmp_path: Path) -> Path:
     target = Path(os.environ.get("BROWSER_SCREENSHOTS") or tmp_path / "screenshots")
     target.mkdir(parents=True, exist_ok=True)
@@ -82,8 +94,8 @@ def test_overview_filter_and_object_diff_in_chromium(tmp_path: Path, admin, brow
 
     # The page updates itself (JavaScript): an authorised sync turns the counts without a reload.
     assert controller.post("/api/v1/environments/dev/sync") == 202
-    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#env-dev .count-Synced").text == str(total)
-             and browser.find_element(By.CSS_SELECTOR, "#env-dev .count-OutOfSync").text == "0",
+    wait_for(lambda: _text(browser, "#env-dev .count-Synced") == str(total)
+             and _text(browser, "#env-dev .count-OutOfSync") == "0",
              "the overview to update in place", timeout=120)
     browser.save_screenshot(str(shots / "overview.png"))
 
