@@ -2,7 +2,7 @@
 
 Entries are keyed by the SHA-256 of the tool version and the *rendered* text of a file (what the
 parser reads), so a changed file, template variable or tool version simply misses. Each entry holds
-what ``yamlload.load_documents`` returned for that text (values, line maps, first lines); a text
+the documents' values and first lines (line maps are built on demand, ``manifests.lines``); a text
 that does not parse is never stored, so every error is found and worded by the parser itself.
 
 The cache lives in ``.flyte-reconciler/cache/`` of the working directory (``.gitignore``d, safe to
@@ -36,6 +36,7 @@ KEY_BYTES = 32
 _MAC_BYTES = hashlib.sha256().digest_size
 _KEEP = 4  # entries kept per file of the run (older texts of the files a developer is editing), plus slack
 _SLACK = 64
+_FORMAT = b"values+first-lines"  # what an entry holds: a change of it must miss, not misread
 
 
 def _tool_version() -> str:
@@ -101,11 +102,12 @@ class ParseCache:
         return cls(directory, secret, _tool_version())
 
     def _name(self, text: str) -> str:
-        digest = hashlib.sha256(self._version + b"\0" + text.encode("utf-8", "surrogatepass"))
+        digest = hashlib.sha256(self._version + b"\0" + _FORMAT + b"\0" + text.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
     def documents(self, text: str, parse: Callable[[str], list[YamlDocument]]) -> list[YamlDocument]:
-        """``parse(text)``, from the cache when an authentic entry for this exact text exists."""
+        """``parse(text)``, from the cache when an authentic entry for this exact text exists. Only values and
+        first lines are kept: ``parse`` is the values-only parse (line maps come from ``manifests.lines``)."""
         name = self._name(text)
         self._used.add(name)
         found = self._read(name)
@@ -130,12 +132,12 @@ class ParseCache:
             return None  # not written by this key (committed, edited, truncated): parse instead
         try:
             rows = pickle.loads(payload)  # authenticated: bytes this tool wrote with this key
-            return [YamlDocument(value=value, lines=lines, start_line=start) for value, lines, start in rows]
+            return [YamlDocument(value=value, lines={}, start_line=start) for value, start in rows]
         except Exception:  # an unreadable entry is a miss, never a failed run
             return None
 
     def _write(self, name: str, documents: list[YamlDocument]) -> None:
-        payload = pickle.dumps([(d.value, d.lines, d.start_line) for d in documents], protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps([(d.value, d.start_line) for d in documents], protocol=pickle.HIGHEST_PROTOCOL)
         try:
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".entry.")
             with os.fdopen(fd, "wb") as out:
